@@ -1,0 +1,25 @@
+"""Kampung KEREN: the community marketplace and directory of Kota Kediri's kampung."""
+from pathlib import Path
+
+from flask import Flask
+
+from keren import auth, cli, config, errors, extensions, main, security, templating
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config=None, instance_path=None):
+    """Build a configured Kampung KEREN application (tests pass their own instance folder)."""
+    app = Flask(__name__, instance_path=str(instance_path or ROOT / "instance"),
+                template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    app.config.update(MIGRATIONS_DIR=str(ROOT / "migrations"),
+                      BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "keren" / "translations"))
+    config.load(app, test_config)     # defaults, instance/config.py, KEREN_* env, test_config
+    extensions.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
+    for bp in (main.bp, auth.bp):
+        app.register_blueprint(bp)
+    errors.init_app(app)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,7 @@
+"""Flask CLI commands: a click group per concern."""
+from keren.cli import seed, users
+
+
+def init_app(app):
+    app.cli.add_command(users.group)
+    app.cli.add_command(seed.group)

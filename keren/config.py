@@ -1,0 +1,71 @@
+"""Configuration: defaults in code, then instance/config.py, then KEREN_* variables."""
+import os
+
+DEV_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production"
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or incomplete; the message says how to fix it."""
+
+
+def defaults(instance_path):
+    """The embedded defaults: SQLite and the Whoosh index in the instance folder."""
+    return {
+        "ENV": "development",
+        "DEBUG": False,
+        "SECRET_KEY": DEV_SECRET_KEY,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{os.path.join(instance_path, 'keren.sqlite')}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Seconds a SQLite connection waits for a writer's lock before giving up.
+        "SQLITE_BUSY_TIMEOUT": 15,
+        "SEARCH_INDEX_DIR": os.path.join(instance_path, "index"),
+        "UPLOAD_DIR": os.path.join(instance_path, "uploads"),
+        "BABEL_DEFAULT_LOCALE": "id",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
+        "LANGUAGES": {"id": "Bahasa Indonesia", "en": "English"},
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
+        "REGISTER_RATE_LIMIT": "5 per minute;30 per hour",
+        "PROXY_FIX": False,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    }
+
+
+def load(app, test_config=None):
+    """Fill app.config in order: defaults, instance/config.py, environment, test_config."""
+    app.config.from_mapping(defaults(app.instance_path))
+    app.config.from_pyfile("config.py", silent=True)
+    # KEREN_SECRET_KEY -> SECRET_KEY, KEREN_ENV -> ENV; values are parsed as JSON when they can be.
+    app.config.from_prefixed_env("KEREN")
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if test_config:
+        app.config.update(test_config)
+    if app.config["ENV"] == "production":
+        check_production(app.config)
+        app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+
+
+def check_production(config):
+    """Refuse to run in production with a missing or weak secret key, or with debug on."""
+    key = config.get("SECRET_KEY") or ""
+    if not key:
+        raise ConfigError("Production needs a SECRET_KEY: set KEREN_SECRET_KEY to a random string "
+                          "of at least 32 characters, e.g. from "
+                          "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`.")
+    if key == DEV_SECRET_KEY:
+        raise ConfigError("Production needs its own SECRET_KEY, but none is set (the development default "
+                          "is in use): set KEREN_SECRET_KEY to a random string of at least 32 characters.")
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(f"SECRET_KEY is too short for production ({len(key)} characters): "
+                          f"use at least {MIN_SECRET_KEY_LENGTH}.")
+    if config.get("DEBUG"):
+        raise ConfigError("Production refuses to run with DEBUG on: unset KEREN_DEBUG.")

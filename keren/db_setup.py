@@ -1,0 +1,67 @@
+"""Database engine settings: SQLite in WAL mode with a busy timeout and BEGIN IMMEDIATE writes."""
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from flask import request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+# True while the current request or block may read and then write: its transactions on
+# SQLite start with BEGIN IMMEDIATE, so two writers queue on the busy timeout instead of
+# one failing with "database is locked" when it upgrades a read lock.
+_immediate = ContextVar("keren_immediate_transactions", default=False)
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+@contextmanager
+def write_transaction():
+    """Start SQLite transactions opened inside this block with BEGIN IMMEDIATE."""
+    token = _immediate.set(True)
+    try:
+        yield
+    finally:
+        _immediate.reset(token)
+
+@event.listens_for(Engine, "connect")
+def _on_connect(dbapi_connection, connection_record):
+    if not _is_sqlite(dbapi_connection):
+        return
+    # Let SQLAlchemy, not the sqlite3 module, decide when a transaction begins.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+@event.listens_for(Engine, "begin")
+def _on_begin(conn):
+    if conn.dialect.name != "sqlite":
+        return
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
+
+def _is_sqlite(dbapi_connection):
+    return type(dbapi_connection).__module__.startswith("sqlite3")
+
+def configure(app):
+    """Engine options; called before the database extension reads them."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        # sqlite3's timeout is SQLite's busy timeout: a writer waits this long for the lock.
+        options["connect_args"] = {**options.get("connect_args", {}),
+                                   "timeout": app.config["SQLITE_BUSY_TIMEOUT"]}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+def init_app(app):
+    """Start the transactions of every request that may write with BEGIN IMMEDIATE."""
+
+    @app.before_request
+    def _mark_writes():
+        if request.method not in SAFE_METHODS:
+            request.environ["keren.immediate_token"] = _immediate.set(True)
+
+    @app.teardown_request
+    def _unmark_writes(exc):
+        token = request.environ.pop("keren.immediate_token", None)
+        if token is not None:
+            _immediate.reset(token)
