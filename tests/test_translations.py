@@ -1,0 +1,47 @@
+"""Every user-facing string has an English translation with the same placeholders."""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parent.parent
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+
+
+def extracted_messages(tmp_path):
+    pot = tmp_path / "messages.pot"
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract",
+                    "-F", str(ROOT / "babel.cfg"), "-k", "_l", "-k", "lazy_gettext",
+                    "-o", str(pot), "."],
+                   check=True, cwd=ROOT, capture_output=True)
+    with open(pot, "rb") as fh:
+        return {m.id for m in read_po(fh) if m.id}
+
+
+def catalog(lang):
+    with open(ROOT / "keren" / "translations" / lang / "LC_MESSAGES" / "messages.po", "rb") as fh:
+        return read_po(fh, locale=lang)
+
+
+def test_every_extracted_string_has_an_english_translation(tmp_path):
+    messages = extracted_messages(tmp_path)
+    assert len(messages) > 50  # the extraction really ran over the code and templates
+    english = {m.id: m for m in catalog("en") if m.id}
+    missing = sorted(m for m in messages if m not in english or not english[m].string
+                     or english[m].fuzzy)
+    assert not missing, "untranslated (run `make translations-update` and fill en.po):\n" + \
+        "\n".join(missing)
+
+
+def test_english_translations_keep_their_placeholders():
+    for message in catalog("en"):
+        if message.id and message.string:
+            assert sorted(PLACEHOLDER.findall(message.id)) == \
+                sorted(PLACEHOLDER.findall(message.string)), message.id
+
+
+def test_indonesian_catalog_exists_because_indonesian_is_the_source_language():
+    ids = {m.id for m in catalog("id") if m.id}
+    assert "Beranda" in ids
