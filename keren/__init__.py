@@ -3,7 +3,8 @@ from pathlib import Path
 
 from flask import Flask
 
-from keren import auth, cli, config, errors, extensions, main, security, templating
+from keren import (admin, auth, cli, config, errors, extensions, kampung, main, manage,
+                   moderation, security, templating)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,7 +19,7 @@ def create_app(test_config=None, instance_path=None):
     extensions.init_app(app)
     security.init_app(app)
     templating.init_app(app)
-    for bp in (main.bp, auth.bp):
+    for bp in (main.bp, auth.bp, kampung.bp, manage.bp, moderation.bp, admin.bp):
         app.register_blueprint(bp)
     errors.init_app(app)
     cli.init_app(app)

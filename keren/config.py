@@ -36,6 +36,18 @@ def defaults(instance_path):
         "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "MAIL_BACKEND": "console",          # console | smtp | memory (tests)
+        "MAIL_FROM": "Kampung KEREN <noreply@kampung-keren.example>",
+        "MAIL_SERVER": "localhost",
+        "MAIL_PORT": 587,
+        "MAIL_USE_TLS": True,
+        "MAIL_USERNAME": "",
+        "MAIL_PASSWORD": "",
+        "SITE_URL": "http://127.0.0.1:5000",  # for links in e-mails
+        "UPLOAD_MAX_BYTES": 8 * 1024 * 1024,
+        "UPLOAD_MAX_PIXELS": 40_000_000,
+        "PHOTO_DISPLAY_MAX_BYTES": 200 * 1024,
+        "PHOTOS_PER_ITEM": 8,
     }
 
 

@@ -1,10 +1,35 @@
-"""Template globals and filters."""
-from flask_babel import get_locale
+"""Template globals and filters: money, WIB times, labels."""
+from zoneinfo import ZoneInfo
+
+from flask_babel import format_datetime, get_locale, gettext as _
+
+from keren.models.offering import AUDIENCES, PILLAR_LABELS, Pillar
+from keren.models.report import REPORT_CATEGORIES
+from keren.models.status import STATUS_LABELS
+
+WIB = ZoneInfo("Asia/Jakarta")
 
 
 def current_locale():
     return str(get_locale() or "id")
 
 
+def rupiah(value):
+    """Whole rupiah as Rp15.000; None or 0 is "Gratis"."""
+    if not value:
+        return _("Gratis")
+    return "Rp" + f"{int(value):,}".replace(",", ".")
+
+
+def wib(value, fmt="d MMM yyyy, HH.mm"):
+    """A UTC datetime shown in Asia/Jakarta time, e.g. 9 Nov 2026, 10.00 WIB."""
+    if value is None:
+        return ""
+    return format_datetime(value.astimezone(WIB), fmt, rebase=False) + " WIB"
+
+
 def init_app(app):
-    app.jinja_env.globals["current_locale"] = current_locale
+    app.jinja_env.globals.update(
+        current_locale=current_locale, PILLARS=list(Pillar), PILLAR_LABELS=PILLAR_LABELS,
+        STATUS_LABELS=STATUS_LABELS, AUDIENCES=AUDIENCES, REPORT_CATEGORIES=REPORT_CATEGORIES)
+    app.jinja_env.filters.update(rupiah=rupiah, wib=wib)

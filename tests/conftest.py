@@ -188,3 +188,14 @@ def live_server(app):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def base_url():
+    """No fixed base URL: each test's app gets its own port from `live_server`.
+
+    This also replaces pytest-playwright 0.10's fallback `base_url`, a session fixture
+    defined as a method of a plugin class, which pytest 9.2 reports with a
+    PytestRemovedIn10Warning: an error under -W error.
+    """
+    return None

@@ -8,21 +8,13 @@ from keren.extensions import db, limiter
 from keren.security import safe_next
 from keren.services import accounts
 from keren.services.errors import ServiceError
+from keren.web import attach_error
 
 bp = Blueprint("auth", __name__, url_prefix="/akun")
 
 
 def _limit(key):
     return lambda: current_app.config[key]
-
-
-def _attach(form, exc):
-    """Show a service error on the field it concerns, or on the form."""
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(exc)]
-    else:
-        flash(str(exc), "error")
 
 
 @bp.route("/daftar", methods=["GET", "POST"])
@@ -39,7 +31,7 @@ def register():
                                       password=form.password.data, phone=form.phone.data)
     except ServiceError as exc:
         db.session.rollback()
-        _attach(form, exc)
+        attach_error(form, exc)
         return render_template("auth/register.html", form=form), 422
     db.session.commit()
     login_user(user)
@@ -96,7 +88,7 @@ def change_password():
                                  new_password=form.new_password.data)
     except ServiceError as exc:
         db.session.rollback()
-        _attach(form, exc)
+        attach_error(form, exc)
         return render_template("auth/change_password.html", form=form), 422
     db.session.commit()
     # The session token changed: sign this device in again with the new one, keeping

@@ -26,3 +26,7 @@ class Conflict(ServiceError):
 
 class InvalidValue(ServiceError):
     """A value is well-formed but not acceptable."""
+
+
+class InvalidTransition(ServiceError):
+    """A status move that the workflow does not allow."""

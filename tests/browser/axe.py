@@ -7,8 +7,10 @@ _axe = Axe()
 
 
 def _describe(violation):
-    nodes = "\n".join(f"      {' '.join(node['target'])}: {node.get('failureSummary', '').strip()}"
-                      for node in violation["nodes"][:5])
+    nodes = "\n".join(
+        f"      {' '.join(map(str, node['target']))}: "
+        + node.get("failureSummary", "").strip().replace("\n", "\n        ")
+        for node in violation["nodes"][:5])
     return (f"  [{violation['impact']}] {violation['id']}: {violation['help']}\n"
             f"    {violation['helpUrl']}\n{nodes}")
 

@@ -1,0 +1,4 @@
+"""Views: City admins: roles and the audit log."""
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -1,0 +1,30 @@
+"""Small helpers shared by the views."""
+from flask import abort, flash
+from flask_login import current_user
+
+from keren.extensions import db
+
+
+def attach_error(form, exc):
+    """Show a service error on the form field it concerns, or as a message at the top."""
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*field.errors, str(exc)]
+    else:
+        flash(str(exc), "error")
+
+
+def get_visible_or_404(model, ident):
+    """Load by id; anything the current user may not see is a 404, as if it did not exist."""
+    item = db.session.get(model, ident)
+    if item is None or not item.is_visible_to(current_user):
+        abort(404)
+    return item
+
+
+def get_editable_or_404(model, ident):
+    """Load by id for its managers; others get 404 (nothing to learn about other kampung)."""
+    item = db.session.get(model, ident)
+    if item is None or not item.can_edit(current_user):
+        abort(404)
+    return item
