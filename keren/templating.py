@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import format_datetime, get_locale, gettext as _
 
-from keren.models.offering import AUDIENCES, PILLAR_LABELS, Pillar
+from keren.models.offering import AUDIENCES, PILLAR_LABELS, PRICE_UNITS, STOCK_MODES, Pillar
 from keren.models.report import REPORT_CATEGORIES
 from keren.models.status import STATUS_LABELS
 
@@ -31,5 +31,6 @@ def wib(value, fmt="d MMM yyyy, HH.mm"):
 def init_app(app):
     app.jinja_env.globals.update(
         current_locale=current_locale, PILLARS=list(Pillar), PILLAR_LABELS=PILLAR_LABELS,
-        STATUS_LABELS=STATUS_LABELS, AUDIENCES=AUDIENCES, REPORT_CATEGORIES=REPORT_CATEGORIES)
+        STATUS_LABELS=STATUS_LABELS, AUDIENCES=AUDIENCES, REPORT_CATEGORIES=REPORT_CATEGORIES,
+        PRICE_UNITS=PRICE_UNITS, STOCK_MODES=STOCK_MODES)
     app.jinja_env.filters.update(rupiah=rupiah, wib=wib)

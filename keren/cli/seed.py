@@ -17,15 +17,22 @@ def reference():
 
 
 @group.command("demo")
-@click.option("--force", is_flag=True, help="Allow demo accounts in production mode.")
+@click.option("--force", is_flag=True, help="Allow demo content in production mode.")
 def demo_content(force):
-    """Load the reference data and the demo accounts (idempotent); print the accounts."""
-    if current_app.config["ENV"] == "production" and not force:
-        raise click.ClickException("Refusing to create demo accounts in production (use --force).")
+    """Reference data, demo accounts and the Kampung KEREN with demo offerings (idempotent)."""
+    app = current_app
+    if app.config["ENV"] == "production" and not force:
+        raise click.ClickException("Refusing to load demo content in production (use --force).")
     places.load_reference_data()
-    accounts = demo.seed_demo()
-    db.session.commit()
-    click.echo("Demo accounts (password for all: %s):" % demo.DEMO_PASSWORD)
-    for role, email, name in accounts:
-        click.echo(f"  {role:<28} {email:<34} {name}")
-    click.echo(f"Demo data ready: {len(accounts)} accounts.")
+    # The seed's own approvals would otherwise e-mail the demo managers dozens of times.
+    backend, app.config["MAIL_BACKEND"] = app.config["MAIL_BACKEND"], "memory"
+    try:
+        rows, counts = demo.seed_demo(app.config)
+        db.session.commit()
+    finally:
+        app.config["MAIL_BACKEND"] = backend
+    click.echo(f"Demo accounts (password for all: {demo.DEMO_PASSWORD}):")
+    for role, email, name in rows:
+        click.echo(f"  {role:<32} {email:<46} {name}")
+    click.echo(f"Demo data ready: {len(rows)} accounts, {counts['kampung']} kampung, "
+               f"{counts['offerings']} offerings.")

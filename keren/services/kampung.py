@@ -1,11 +1,11 @@
 """Kampung profiles and their managers."""
 from flask_babel import gettext as _
 from slugify import slugify
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from keren.extensions import db
-from keren.models import Kampung, KampungMember, MemberRole, Status, User
+from keren.models import Kampung, KampungMember, Kelurahan, MemberRole, Status, User
 from keren.phone import normalize_phone
 from keren.services import accounts, audit, notify
 from keren.services.errors import Conflict, InvalidValue, NotAllowed, NotFound
@@ -163,3 +163,12 @@ def by_slug(slug):
 
 def managers(kampung):
     return [m.user for m in kampung.members if isinstance(m.user, User)]
+
+
+def kelurahan_with_kampung():
+    """[(kelurahan, number of published kampung)] for the kelurahan that have any, by name."""
+    rows = db.session.execute(
+        select(Kelurahan, func.count(Kampung.id)).join(Kampung, Kampung.kelurahan_id == Kelurahan.id)
+        .where(Kampung.status == Status.PUBLISHED).group_by(Kelurahan.id)
+        .order_by(Kelurahan.name)).all()
+    return [(kelurahan, count) for kelurahan, count in rows]

@@ -53,7 +53,8 @@ def _clean(pillar, values):
         unknown = set(clean["audiences"] or []) - set(AUDIENCES)
         if unknown:
             raise InvalidValue(_("Sasaran peserta tidak dikenal."), field="audiences")
-        clean["audience_text"] = ",".join(a for a in AUDIENCES if a in (clean.pop("audiences") or []))
+        chosen = clean.pop("audiences") or []
+        clean["audience_text"] = ",".join(a for a in AUDIENCES if a in chosen)
     if clean.get("stock_mode") not in (None, *STOCK_MODES):
         raise InvalidValue(_("Pilih stok siap atau dibuat sesuai pesanan."), field="stock_mode")
     for key in ("duration_minutes", "min_order", "min_group", "max_group"):
