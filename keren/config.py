@@ -15,6 +15,7 @@ def defaults(instance_path):
         "ENV": "development",
         "DEBUG": False,
         "SECRET_KEY": DEV_SECRET_KEY,
+        "PASSWORD_HASH_METHOD": "scrypt",   # werkzeug's default: scrypt N=2**15, r=8, p=1
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{os.path.join(instance_path, 'keren.sqlite')}",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # Seconds a SQLite connection waits for a writer's lock before giving up.

@@ -29,6 +29,9 @@ def base_config(database_url, instance):
         "SEARCH_INDEX_DIR": str(instance / "index"),
         "UPLOAD_DIR": str(instance / "uploads"),
         "RATELIMIT_STORAGE_URI": "memory://",
+        "MAIL_BACKEND": "memory",
+        # Cheaper scrypt parameters: the same code path, a fraction of the time.
+        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
         "SERVER_NAME": None,
     }
 
@@ -199,3 +202,78 @@ def base_url():
     PytestRemovedIn10Warning: an error under -W error.
     """
     return None
+
+
+# --- kampung and offerings -------------------------------------------------------------------
+
+TINALAN, BANDAR_KIDUL = "35.71.03.1008", "35.71.01.1002"
+
+
+@pytest.fixture
+def make_kampung(app, make_user):
+    """A committed kampung: make_kampung(owner=..., kelurahan=TINALAN, status="published")."""
+    from keren.models import Role, Status
+    from keren.services import kampung as kampung_service, moderation, places
+    numbers = itertools.count(1)
+
+    def make(*, owner=None, kelurahan=TINALAN, status="published", name=None, **fields):
+        owner = owner or make_user(name="Pengelola Uji")
+        place = places.kelurahan_by_code(kelurahan)
+        values = {"tagline": "Kampung uji yang ramah", "story": "Cerita kampung uji.",
+                  "address": "Gang Uji No. 1", "whatsapp": "0812-3456-7890", **fields}
+        kampung = kampung_service.create_kampung(
+            place, actor=owner, name=name or f"Kampung Uji {next(numbers)}", **values)
+        if status != "draft":
+            kampung_service.submit_kampung(kampung, actor=owner)
+        if status in ("published", "hidden", "rejected"):
+            admin = _city_admin(make_user)
+            if status == "rejected":
+                moderation.reject(kampung, moderator=admin, reason="Kurang lengkap")
+            else:
+                moderation.approve(kampung, moderator=admin)
+            if status == "hidden":
+                moderation.hide(kampung, moderator=admin, reason="Sedang diperiksa")
+        db.session.commit()
+        assert kampung.status == Status(status)
+        return kampung
+
+    return make
+
+
+def _city_admin(make_user):
+    from keren.models import Role, User
+    admin = db.session.scalar(db.select(User).where(User.role == Role.CITY_ADMIN))
+    return admin or make_user(name="Admin Kota Uji", role=Role.CITY_ADMIN)
+
+
+@pytest.fixture
+def make_offering(app, make_user):
+    """A committed offering of `kampung`: make_offering(kampung, pillar="wisata", status=...)."""
+    from keren.models import Status
+    from keren.services import moderation, offerings
+    numbers = itertools.count(1)
+
+    def make(kampung, *, pillar="wisata", status="published", title=None, **fields):
+        owner = kampung.members[0].user
+        values = {"summary": "Ringkasan penawaran uji.", "description": "Deskripsi lengkap.",
+                  "price_idr": 15000, "price_unit": "orang", **fields}
+        offering = offerings.create_offering(kampung, actor=owner, pillar=pillar,
+                                             title=title or f"Penawaran Uji {next(numbers)}",
+                                             **values)
+        if status != "draft":
+            offerings.submit_offering(offering, actor=owner)
+        if status in ("published", "hidden", "rejected", "archived"):
+            admin = _city_admin(make_user)
+            if status == "rejected":
+                moderation.reject(offering, moderator=admin, reason="Kurang lengkap")
+            else:
+                moderation.approve(offering, moderator=admin)
+            if status == "hidden":
+                moderation.hide(offering, moderator=admin, reason="Sedang diperiksa")
+            if status == "archived":
+                offerings.archive_offering(offering, actor=owner)
+        db.session.commit()
+        assert offering.status == Status(status)
+        return offering
+
+    return make

@@ -1,6 +1,7 @@
 """Accounts: registration, login, password changes and roles."""
 from functools import cache
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -19,10 +20,14 @@ MAX_PASSWORD_LENGTH = 256
 
 
 
+def hash_password(password):
+    """A salted hash with the configured method (scrypt by default; tests use cheaper settings)."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
 @cache
-def _dummy_hash():
-    """Checked when the e-mail is unknown, so a miss costs the same time as a wrong password."""
-    return generate_password_hash("not-a-real-password-0")
+def _dummy_hash(method):
+    return generate_password_hash("not-a-real-password-0", method=method)
 
 
 def normalize_email(email):
@@ -54,7 +59,7 @@ def register_user(*, name, email, password, phone=None, now=None):
             raise InvalidValue(_("Nomor WhatsApp tidak valid. Contoh: 0812-3456-7890."),
                                field="phone")
     user = User(name=name, email=normalize_email(email), phone=e164,
-                password_hash=generate_password_hash(password), role=Role.VISITOR,
+                password_hash=hash_password(password), role=Role.VISITOR,
                 created_at=now or utcnow())
     try:
         # The unique index on e-mail decides, so two simultaneous sign-ups cannot both win.
@@ -72,7 +77,8 @@ def authenticate(email, password, *, now=None):
     """The active user with this e-mail and password, or None (the same for every failure)."""
     user = find_user_by_email(email)
     if user is None:
-        check_password_hash(_dummy_hash(), password or "")
+        # Checked when the e-mail is unknown, so a miss costs the same time as a wrong password.
+        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password or "")
         return None
     if not check_password_hash(user.password_hash, password or "") or not user.is_active:
         return None
@@ -86,7 +92,7 @@ def change_password(user, *, current_password, new_password, now=None):
     if not check_password_hash(user.password_hash, current_password or ""):
         raise InvalidValue(_("Kata sandi saat ini salah."), field="current_password")
     _check_password_rules(new_password)
-    user.password_hash = generate_password_hash(new_password)
+    user.password_hash = hash_password(new_password)
     user.session_token = new_session_token()
     audit.record("user.password_changed", actor=user, target=user, now=now)
     db.session.flush()
@@ -95,7 +101,7 @@ def change_password(user, *, current_password, new_password, now=None):
 def set_password(user, password, *, actor=None, now=None):
     """Set a password without knowing the old one (CLI). Flushes. Raises InvalidValue."""
     _check_password_rules(password)
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = hash_password(password)
     user.session_token = new_session_token()
     audit.record("user.password_set", actor=actor, target=user, now=now)
     db.session.flush()
