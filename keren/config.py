@@ -55,7 +55,7 @@ def defaults(instance_path):
 def load(app, test_config=None):
     """Fill app.config in order: defaults, instance/config.py, environment, test_config."""
     app.config.from_mapping(defaults(app.instance_path))
-    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_pyfile(os.path.join(app.instance_path, "config.py"), silent=True)
     # KEREN_SECRET_KEY -> SECRET_KEY, KEREN_ENV -> ENV; values are parsed as JSON when they can be.
     app.config.from_prefixed_env("KEREN")
     if os.environ.get("DATABASE_URL"):

@@ -1,5 +1,5 @@
 """The Flask extensions, created unbound and attached in create_app()."""
-from flask import current_app, session
+from flask import current_app, has_request_context, session
 from flask_babel import Babel, lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -36,7 +36,7 @@ limiter = Limiter(key_func=get_remote_address)
 
 def select_locale():
     """The visitor's chosen language, else Bahasa Indonesia (not the browser's guess)."""
-    lang = session.get("lang")
+    lang = session.get("lang") if has_request_context() else None
     if lang in current_app.config["LANGUAGES"]:
         return lang
     return current_app.config["BABEL_DEFAULT_LOCALE"]

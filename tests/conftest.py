@@ -1,10 +1,12 @@
 """Shared fixtures: every database test runs on SQLite and on a throwaway PostgreSQL."""
+import contextvars
 import itertools
 import os
 import shutil
 import threading
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
@@ -95,12 +97,31 @@ def app_config():
     return {}
 
 
+class RequestClient(FlaskClient):
+    """Serves every request in a fresh context, as a real server does.
+
+    The `app` fixture keeps an application context (and its database session) pushed for
+    the test's own use. Flask would reuse it for requests, so that every request of a test
+    shared one `g` (the logged-in user, the locale) and one session. Instead the test's
+    session commits what the test prepared, the request runs on its own, and afterwards the
+    test's session reads fresh data.
+    """
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        try:
+            return contextvars.Context().run(super().open, *args, **kwargs)
+        finally:
+            db.session.expire_all()
+
+
 @pytest.fixture
 def app(database_url, tmp_path, app_config):
     instance = tmp_path / "instance"
     instance.mkdir(exist_ok=True)
     application = create_app({**base_config(database_url, instance), **app_config},
                              instance_path=instance)
+    application.test_client_class = RequestClient
     with application.app_context():
         yield application
         db.session.remove()

@@ -38,7 +38,7 @@ def tinalan(app):
 
 # --- registration ----------------------------------------------------------------------------
 
-def test_register_normalises_the_email_and_hashes_the_password(app):
+def test_register_normalises_the_email_hashes_the_password_and_is_audited(app):
     user = register(name="  Sri   Wahyuni ", email="  Sri.Wahyuni@Contoh.ID ", now=NOW)
     db.session.commit()
     assert user.email == "sri.wahyuni@contoh.id"
@@ -49,49 +49,55 @@ def test_register_normalises_the_email_and_hashes_the_password(app):
     assert user.password_hash.startswith(("scrypt:", "pbkdf2:", "$argon2"))
     assert user.created_at == NOW
     assert accounts.find_user_by_email("SRI.WAHYUNI@contoh.id ") is user
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.target_id == user.id))
+    assert (entry.action, entry.actor_id, entry.target_type) == ("user.registered", user.id, "user")
+    assert entry.at == NOW
 
 
 @pytest.mark.parametrize("typed", ["0812-3456-7890", "+62 812-3456-7890", "6281234567890",
-                                   "62 812 3456 7890", "(0812) 3456 7890"])
-def test_register_stores_the_whatsapp_number_as_e164(app, typed):
-    user = register(phone=typed)
+                                   "62 812 3456 7890", "(0812) 3456 7890", " 081234567890 "])
+def test_phone_numbers_people_type_become_e164(typed):
+    assert normalize_phone(typed) == "+6281234567890"
+
+
+@pytest.mark.parametrize("typed", ["12345", "0812", "bukan nomor", "", None, "0812" * 10])
+def test_phone_numbers_that_are_not_numbers_are_none(typed):
+    assert normalize_phone(typed) is None
+
+
+def test_register_stores_the_whatsapp_number_as_e164(app):
+    for n, typed in enumerate(["0812-3456-7890", "+62 812 3456 7890", "6281234567890"]):
+        user = register(email=f"warga{n}@contoh.id", phone=typed)
+        assert user.phone == "+6281234567890"
+    assert register(email="tanpa-nomor@contoh.id", phone="").phone is None
     db.session.commit()
-    assert user.phone == "+6281234567890"
+    phones = db.session.scalars(select(User.phone).order_by(User.id)).all()
+    assert phones == ["+6281234567890"] * 3 + [None]
 
 
-@pytest.mark.parametrize("typed", ["12345", "0812", "bukan nomor", "+1 202 555 0199" * 3])
-def test_register_rejects_an_invalid_phone_and_creates_nothing(app, typed):
-    users, entries = count(User), count(AuditEntry)
-    with pytest.raises(InvalidValue) as caught:
-        register(phone=typed)
-    assert caught.value.field == "phone"
-    assert "WhatsApp" in str(caught.value)
+def test_register_rejects_an_invalid_phone_and_creates_nothing(app):
+    for typed in ["12345", "0812", "bukan nomor", "+1 202 555 0199" * 3]:
+        with pytest.raises(InvalidValue) as caught:
+            register(phone=typed)
+        assert caught.value.field == "phone"
+        assert "WhatsApp" in str(caught.value)
     db.session.rollback()
-    assert (count(User), count(AuditEntry)) == (users, entries)
+    assert (count(User), count(AuditEntry)) == (0, 0)
 
 
-def test_register_without_a_phone_stores_none(app):
-    assert register(phone="").phone is None
-
-
-@pytest.mark.parametrize("password", ["", "1234567", "pendek"])
-def test_register_rejects_a_password_shorter_than_8(app, password):
-    with pytest.raises(InvalidValue) as caught:
-        register(password=password)
-    assert caught.value.field == "password"
-    assert "8" in str(caught.value)
-    db.session.rollback()
-    assert count(User) == 0
-
-
-def test_eight_characters_and_no_composition_rules_are_enough(app):
-    assert register(password="abcdefgh").id is not None
-
-
-def test_register_rejects_an_empty_name(app):
+def test_register_rejects_a_password_shorter_than_8_and_an_empty_name(app):
+    for password in ["", "1234567", "pendek"]:
+        with pytest.raises(InvalidValue) as caught:
+            register(password=password)
+        assert caught.value.field == "password"
+        assert "8" in str(caught.value)
     with pytest.raises(InvalidValue) as caught:
         register(name="   ")
     assert caught.value.field == "name"
+    db.session.rollback()
+    assert count(User) == 0
+    # Eight characters are enough, with no composition rules.
+    assert register(password="abcdefgh").id is not None
 
 
 def test_a_duplicate_email_is_a_conflict_whatever_its_case(app):
@@ -108,14 +114,11 @@ def test_a_duplicate_email_is_a_conflict_whatever_its_case(app):
     db.session.refresh(first)
     assert first.name == "Sri Wahyuni"
     assert accounts.authenticate("sri@contoh.id", TEST_PASSWORD) == first
-
-
-def test_registration_writes_an_audit_entry(app):
-    user = register(now=NOW)
-    db.session.commit()
-    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.target_id == user.id))
-    assert (entry.action, entry.actor_id, entry.target_type) == ("user.registered", user.id, "user")
-    assert entry.at == NOW
+    # The unique index, not a look-up, decides: bypassing the service is refused too.
+    db.session.add(User(name="Langsung", email="sri@contoh.id", password_hash="x"))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
 
 
 # --- authentication --------------------------------------------------------------------------
@@ -128,46 +131,35 @@ def test_authenticate_accepts_the_right_password_and_records_the_login(app):
     assert user.last_login_at == NOW
 
 
-@pytest.mark.parametrize("email, password", [
-    ("sri@contoh.id", "kata-sandi-salah"),
-    ("orang-lain@contoh.id", TEST_PASSWORD),
-    ("sri@contoh.id", ""),
-    ("sri@contoh.id", None),
-    ("", TEST_PASSWORD),
-])
-def test_authenticate_returns_none_for_any_wrong_credentials(app, email, password):
+def test_authenticate_returns_none_for_any_wrong_credentials_or_a_deactivated_account(app):
     register()
     db.session.commit()
-    assert accounts.authenticate(email, password) is None
-
-
-def test_a_deactivated_account_cannot_log_in(app):
-    user = register()
-    user.is_active_account = False
+    for email, password in [("sri@contoh.id", "kata-sandi-salah"),
+                            ("orang-lain@contoh.id", TEST_PASSWORD),
+                            ("sri@contoh.id", ""), ("sri@contoh.id", None), ("", TEST_PASSWORD)]:
+        assert accounts.authenticate(email, password) is None, (email, password)
+    assert db.session.scalar(select(User.last_login_at)) is None
+    # A deactivated account cannot log in, even with its password.
+    db.session.scalar(select(User)).is_active_account = False
     db.session.commit()
     assert accounts.authenticate("sri@contoh.id", TEST_PASSWORD) is None
 
 
 # --- passwords -------------------------------------------------------------------------------
 
-def test_change_password_needs_the_current_one(app):
+def test_change_password_needs_the_current_one_and_a_valid_new_one(app):
     user = register()
     db.session.commit()
     token, hash_before = user.session_token, user.password_hash
     with pytest.raises(InvalidValue) as caught:
         accounts.change_password(user, current_password="tebakan-salah", new_password="baru-sekali-1")
     assert caught.value.field == "current_password"
+    with pytest.raises(InvalidValue) as caught:
+        accounts.change_password(user, current_password=TEST_PASSWORD, new_password="pendek")
+    assert caught.value.field == "password"
     db.session.rollback()
     assert (user.session_token, user.password_hash) == (token, hash_before)
     assert audit_actions(user) == ["user.registered"]
-
-
-def test_change_password_rejects_a_short_new_password(app):
-    user = register()
-    db.session.commit()
-    with pytest.raises(InvalidValue):
-        accounts.change_password(user, current_password=TEST_PASSWORD, new_password="pendek")
-    db.session.rollback()
     assert accounts.authenticate("sri@contoh.id", TEST_PASSWORD) is user
 
 
@@ -198,12 +190,14 @@ def test_set_password_rotates_the_session_token_and_is_audited(app):
 
 # --- roles -----------------------------------------------------------------------------------
 
-def test_a_kelurahan_admin_needs_a_kelurahan(app):
+def test_a_kelurahan_admin_needs_a_kelurahan_and_a_role_must_exist(app):
     user = register()
     db.session.commit()
     with pytest.raises(InvalidValue) as caught:
         accounts.grant_role(user, Role.KELURAHAN_ADMIN)
     assert caught.value.field == "kelurahan"
+    with pytest.raises(ValueError):
+        accounts.grant_role(user, "superuser")
     db.session.rollback()
     assert user.role == Role.VISITOR
 
@@ -256,34 +250,22 @@ def test_only_a_city_admin_may_grant_roles(app, tinalan, make_user):
                                                                visitor.id)
 
 
-def test_an_unknown_role_is_refused(app):
-    user = register()
-    with pytest.raises(ValueError):
-        accounts.grant_role(user, "superuser")
-
-
-@pytest.mark.parametrize("role, has_kelurahan", [
-    (Role.KELURAHAN_ADMIN, False),
-    (Role.VISITOR, True),
-    (Role.CITY_ADMIN, True),
-])
-def test_the_database_refuses_a_role_without_its_kelurahan_rule(app, tinalan, role, has_kelurahan):
+def test_the_database_refuses_a_role_without_its_kelurahan_rule(app, tinalan):
     """The CHECK constraint holds even when the service is bypassed, on both databases."""
-    user = User(name="Langsung", email="langsung@contoh.id", password_hash="x", role=role,
-                kelurahan_id=tinalan.id if has_kelurahan else None)
-    db.session.add(user)
-    with pytest.raises(IntegrityError):
-        db.session.flush()
-    db.session.rollback()
-    assert count(User) == 0
-
-
-def test_the_database_refuses_two_accounts_with_one_email(app):
-    db.session.add_all([User(name="A", email="sama@contoh.id", password_hash="x"),
-                        User(name="B", email="sama@contoh.id", password_hash="x")])
-    with pytest.raises(IntegrityError):
-        db.session.flush()
-    db.session.rollback()
+    for n, (role, kelurahan_id) in enumerate([(Role.KELURAHAN_ADMIN, None),
+                                              (Role.VISITOR, tinalan.id),
+                                              (Role.CITY_ADMIN, tinalan.id)]):
+        with pytest.raises(IntegrityError, match="admin_has_kelurahan|CHECK"):
+            with db.session.begin_nested():
+                db.session.add(User(name="Langsung", email=f"langsung{n}@contoh.id",
+                                    password_hash="x", role=role, kelurahan_id=kelurahan_id))
+    # The rows the constraint allows go in.
+    db.session.add_all([
+        User(name="A", email="a@contoh.id", password_hash="x", role=Role.KELURAHAN_ADMIN,
+             kelurahan_id=tinalan.id),
+        User(name="B", email="b@contoh.id", password_hash="x", role=Role.CITY_ADMIN)])
+    db.session.commit()
+    assert count(User) == 2
 
 
 # --- phone helpers ---------------------------------------------------------------------------

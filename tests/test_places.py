@@ -106,7 +106,7 @@ def test_a_malformed_file_fails_loudly(app, tmp_path):
     assert counts() == (3, 46)
 
 
-def test_codes_are_official_and_nested_in_their_kecamatan(app):
+def test_codes_are_official_and_postcodes_and_map_pins_come_from_the_file(app):
     kecamatan = places.kecamatan_with_kelurahan()
     assert {k.code: k.name for k in kecamatan} == {
         "35.71.01": "Mojoroto", "35.71.02": "Kota", "35.71.03": "Pesantren"}
@@ -116,9 +116,7 @@ def test_codes_are_official_and_nested_in_their_kecamatan(app):
             assert kel.code.startswith(kec.code + ".")
     assert places.kelurahan_by_code("35.71.03.1008").name == "Tinalan"
     assert places.kelurahan_by_code("35.71.01.1002").name == "Bandar Kidul"
-
-
-def test_postcodes_and_map_pins_come_from_the_file(app):
+    # Postcodes and map pins come from the file.
     for row in csv_rows():
         kel = places.kelurahan_by_code(row["kode"])
         assert kel.postcode == row["kodepos"]
@@ -127,6 +125,9 @@ def test_postcodes_and_map_pins_come_from_the_file(app):
         assert kel.longitude == float(row["lon"])
         # Kota Kediri lies around 7.8 S, 112.0 E.
         assert -7.9 < kel.latitude < -7.7 and 111.9 < kel.longitude < 112.1
+    tinalan = places.kelurahan_by_code("35.71.03.1008")
+    assert tinalan.osm_url.startswith("https://www.openstreetmap.org/?mlat=")
+    assert f"{tinalan.latitude:.6f}" in tinalan.osm_url
 
 
 def test_aliases_keep_the_other_spellings(app):
@@ -146,8 +147,3 @@ def test_slugs_are_unique_and_url_safe(app):
     kecamatan_slugs = [k.slug for k in db.session.scalars(select(Kecamatan))]
     assert sorted(kecamatan_slugs) == ["kota", "mojoroto", "pesantren"]
 
-
-def test_osm_link_points_at_the_map_pin(app):
-    tinalan = places.kelurahan_by_code("35.71.03.1008")
-    assert tinalan.osm_url.startswith("https://www.openstreetmap.org/?mlat=")
-    assert f"{tinalan.latitude:.6f}" in tinalan.osm_url

@@ -20,8 +20,13 @@ def _new_password(label):
                message=_l("Kata sandi minimal %(n)d karakter.", n=MIN_PASSWORD_LENGTH))])
 
 
+def strip(value):
+    """Phone keyboards add a space after an autocompleted e-mail address."""
+    return value.strip() if isinstance(value, str) else value
+
+
 def _email():
-    return EmailField(_l("E-mail"), validators=[
+    return EmailField(_l("E-mail"), filters=[strip], validators=[
         DataRequired(_l("E-mail wajib diisi.")), Length(max=254),
         Email(_l("Alamat e-mail tidak valid."), check_deliverability=False)])
 
