@@ -1,6 +1,7 @@
 """Small helpers shared by the views."""
 from flask import abort, flash
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from keren.extensions import db
 
@@ -28,3 +29,15 @@ def get_editable_or_404(model, ident):
     if item is None or not item.can_edit(current_user):
         abort(404)
     return item
+
+
+class DatabaseIntConverter(IntegerConverter):
+    """`<int:...>` limited to what an INTEGER column holds, so /x/99999999999999 is a 404
+    rather than a database error."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def init_app(app):
+    app.url_map.converters["int"] = DatabaseIntConverter

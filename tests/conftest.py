@@ -233,7 +233,7 @@ TINALAN, BANDAR_KIDUL = "35.71.03.1008", "35.71.01.1002"
 @pytest.fixture
 def make_kampung(app, make_user):
     """A committed kampung: make_kampung(owner=..., kelurahan=TINALAN, status="published")."""
-    from keren.models import Role, Status
+    from keren.models import Status
     from keren.services import kampung as kampung_service, moderation, places
     numbers = itertools.count(1)
 

@@ -4,7 +4,6 @@ import html
 import re
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 from flask import abort
 from sqlalchemy import func, select
 

@@ -2,7 +2,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import (JSON, CheckConstraint, Enum, ForeignKey, Index, String, Text,
+from sqlalchemy import (JSON, Enum, ForeignKey, Index, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 

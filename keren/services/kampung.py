@@ -116,12 +116,15 @@ def add_member(kampung, *, actor, email, role=MemberRole.EDITOR, now=None):
                        field="email")
     if kampung.member_role(user) is not None:
         raise Conflict(_("Akun itu sudah menjadi pengelola."), field="email")
-    member = KampungMember(kampung=kampung, user=user, role=MemberRole(role))
+    # Linked by ids, not by `kampung=`: that would put the member in kampung.members at once,
+    # and the savepoint's opening flush would then meet an object not yet in the session.
+    member = KampungMember(kampung_id=kampung.id, user_id=user.id, role=MemberRole(role))
     try:
         with db.session.begin_nested():
             db.session.add(member)
     except IntegrityError:
         raise Conflict(_("Akun itu sudah menjadi pengelola."), field="email") from None
+    db.session.expire(kampung, ["members"])
     audit.record("kampung.member_added", actor=actor, target=kampung, kelurahan=kampung.kelurahan,
                  now=now, user_id=user.id, role=member.role.value)
     notify.notify([user], "member.added", link=f"/kelola/kampung/{kampung.id}", name=kampung.name)

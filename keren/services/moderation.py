@@ -42,8 +42,20 @@ def _reason(reason):
     return reason
 
 
-def _decide(item, action, *, moderator, reason=None, now=None):
+def _note(note):
+    note = (note or "").strip()
+    if not note:
+        raise InvalidValue(_("Catatan wajib diisi."), field="note")
+    if len(note) > MAX_REASON:
+        raise InvalidValue(_("Catatan terlalu panjang."), field="note")
+    return note
+
+
+def _decide(item, action, *, moderator, reason=None, reason_required=False, now=None):
+    # Permission first: an admin of another kelurahan learns nothing from a missing reason.
     _check(item, moderator)
+    if reason_required:
+        reason = _reason(reason)
     now = now or utcnow()
     item.transition(action, reason=reason)
     if action == "approve":
@@ -67,12 +79,12 @@ def approve(item, *, moderator, now=None):
 
 def reject(item, *, moderator, reason, now=None):
     """Send a pending item back with a reason (required)."""
-    _decide(item, "reject", moderator=moderator, reason=_reason(reason), now=now)
+    _decide(item, "reject", moderator=moderator, reason=reason, reason_required=True, now=now)
 
 
 def hide(item, *, moderator, reason, now=None):
     """Take a published item off the site, with a reason (required)."""
-    _decide(item, "hide", moderator=moderator, reason=_reason(reason), now=now)
+    _decide(item, "hide", moderator=moderator, reason=reason, reason_required=True, now=now)
 
 
 def restore(item, *, moderator, now=None):
@@ -116,8 +128,7 @@ def _scope(query, kelurahan_column, moderator, kelurahan):
 
 def queue(moderator, *, kelurahan=None):
     """What waits for this admin: pending kampung and offerings, open reports, in scope."""
-    if moderator is None or not (moderator.is_city_admin or moderator.is_kelurahan_admin):
-        raise NotAllowed(_("Halaman ini khusus admin."))
+    _check_admin(moderator)
     kampung = db.session.scalars(_scope(
         select(Kampung).where(Kampung.status == Status.PENDING).order_by(Kampung.updated_at),
         Kampung.kelurahan_id, moderator, kelurahan)).all()
@@ -131,8 +142,14 @@ def queue(moderator, *, kelurahan=None):
     return {"kampung": kampung, "offerings": offerings, "reports": reports}
 
 
+def _check_admin(moderator):
+    if moderator is None or not (moderator.is_city_admin or moderator.is_kelurahan_admin):
+        raise NotAllowed(_("Halaman ini khusus admin."))
+
+
 def published_in_scope(moderator, *, kelurahan=None):
     """Published and hidden kampung in scope, for hiding, restoring and verifying."""
+    _check_admin(moderator)
     return db.session.scalars(_scope(
         select(Kampung).where(Kampung.status.in_([Status.PUBLISHED, Status.HIDDEN]))
         .order_by(Kampung.name), Kampung.kelurahan_id, moderator, kelurahan)).all()
@@ -164,8 +181,10 @@ def close_report(entry, *, moderator, note, dismiss=False, now=None):
         raise NotAllowed(_("Anda bukan admin kelurahan ini."))
     if entry.status != ReportStatus.OPEN:
         raise InvalidValue(_("Laporan ini sudah ditutup."))
+    # Check the note before touching the report, so a refusal leaves it as it was.
+    note = _note(note)
     entry.status = ReportStatus.DISMISSED if dismiss else ReportStatus.RESOLVED
-    entry.resolution_note = _reason(note)
+    entry.resolution_note = note
     entry.resolved_by_id = moderator.id
     entry.resolved_at = now or utcnow()
     audit.record(f"report.{entry.status.value}", actor=moderator, target=entry,

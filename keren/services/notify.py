@@ -1,10 +1,12 @@
 """Telling users about decisions: a notice on the site and an e-mail after commit."""
 from flask import current_app
 from flask_babel import force_locale, lazy_gettext as _l
+from sqlalchemy import select, update
 
 from keren import mail
 from keren.extensions import db
 from keren.models import Notification
+from keren.models.base import utcnow
 from keren.services.effects import after_commit
 
 NOTICES = {
@@ -35,4 +37,31 @@ def notify(users, kind, *, link="", **params):
         body = f"Halo {user.name},\n\n{text}\n\n{site}{link}\n\n-- Kampung KEREN Kota Kediri\n"
         after_commit(db.session, lambda to=user.email, body=body, text=text:
                      mail.send(to, f"Kampung KEREN: {text[:80]}", body))
+    db.session.flush()
+
+
+def recent(user, *, limit=20):
+    """The user's newest notices as (notification, text, link), in the reader's language."""
+    rows = db.session.scalars(
+        select(Notification).where(Notification.user_id == user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)).all()
+    shown = []
+    for notice in rows:
+        try:
+            text = render(notice.kind, notice.params or {})
+        except (KeyError, TypeError, ValueError):  # a notice kind retired since it was written
+            continue
+        # Links are site paths written by the services; anything else is shown without a link.
+        link = notice.link if notice.link.startswith("/") and not notice.link.startswith("//") \
+            else None
+        shown.append((notice, text, link))
+    return shown
+
+
+def mark_read(user, ids, *, now=None):
+    """Mark the user's notices `ids` as read. Flushes."""
+    db.session.execute(update(Notification)
+                       .where(Notification.user_id == user.id, Notification.id.in_(ids),
+                              Notification.read_at.is_(None))
+                       .values(read_at=now or utcnow()))
     db.session.flush()

@@ -13,7 +13,9 @@ from keren.services import audit
 from keren.services.effects import after_commit, on_rollback
 from keren.services.errors import InvalidValue, NotAllowed
 
-ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
+# MPO is a JPEG carrying extra images (Android's Ultra HDR gain map, depth maps): Pillow names
+# it apart, but it is a phone's ordinary JPEG; only its first (main) image is used.
+ACCEPTED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP"}
 DISPLAY_SIZES = (1280, 1024, 800, 640)
 THUMB_SIZE = 400
 
@@ -36,6 +38,9 @@ def _refuse():
 def _encode(image, max_side, quality):
     copy = image.copy()
     copy.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    # Pillow's JPEG encoder copies some metadata from `info` by itself (the COM comment, where
+    # cameras and editors put names and places): start from none at all.
+    copy.info = {}
     out = io.BytesIO()
     # No exif= argument: nothing of the original's metadata is written.
     copy.save(out, "JPEG", quality=quality, optimize=True, progressive=True)
