@@ -32,7 +32,8 @@ def demo_content(force):
     finally:
         app.config["MAIL_BACKEND"] = backend
     click.echo(f"Demo accounts (password for all: {demo.DEMO_PASSWORD}):")
+    width = max(len(role) for role, _email, _name in rows)
     for role, email, name in rows:
-        click.echo(f"  {role:<32} {email:<46} {name}")
+        click.echo(f"  {role:<{width}}  {email:<46} {name}")
     click.echo(f"Demo data ready: {len(rows)} accounts, {counts['kampung']} kampung, "
                f"{counts['offerings']} offerings.")
