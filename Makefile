@@ -42,6 +42,7 @@ migrate: $(VENV)/.deps
 
 seed: $(VENV)/.deps
 	$(BIN)/flask seed demo
+	$(BIN)/flask search rebuild
 
 chromium: ## Debian's Chromium for the browser tests
 	@command -v chromium >/dev/null || { \

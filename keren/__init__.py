@@ -4,7 +4,7 @@ from pathlib import Path
 from flask import Flask
 
 from keren import (admin, auth, cli, config, errors, extensions, kampung, main, manage,
-                   moderation, security, templating, web)
+                   moderation, search, security, templating, web)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,7 +20,8 @@ def create_app(test_config=None, instance_path=None):
     security.init_app(app)
     templating.init_app(app)
     web.init_app(app)
-    for bp in (main.bp, auth.bp, kampung.bp, manage.bp, moderation.bp, admin.bp):
+    search.init_app(app)
+    for bp in (main.bp, auth.bp, search.bp, kampung.bp, manage.bp, moderation.bp, admin.bp):
         app.register_blueprint(bp)
     errors.init_app(app)
     cli.init_app(app)

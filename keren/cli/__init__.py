@@ -1,7 +1,8 @@
 """Flask CLI commands: a click group per concern."""
-from keren.cli import seed, users
+from keren.cli import search, seed, users
 
 
 def init_app(app):
     app.cli.add_command(users.group)
     app.cli.add_command(seed.group)
+    app.cli.add_command(search.group)

@@ -4,9 +4,10 @@ from keren.models.kampung import Kampung, KampungMember, MemberRole, Photo
 from keren.models.offering import Offering, Pillar
 from keren.models.place import Kecamatan, Kelurahan
 from keren.models.report import Notification, Report, ReportStatus
+from keren.models.searchlog import SearchLog
 from keren.models.status import Status
 from keren.models.user import Role, User
 
 __all__ = ["AuditEntry", "Kampung", "KampungMember", "Kecamatan", "Kelurahan", "MemberRole",
            "Notification", "Offering", "Photo", "Pillar", "Report", "ReportStatus", "Role",
-           "Status", "User"]
+           "SearchLog", "Status", "User"]
