@@ -21,6 +21,12 @@ def defaults(instance_path):
         # Seconds a SQLite connection waits for a writer's lock before giving up.
         "SQLITE_BUSY_TIMEOUT": 15,
         "SEARCH_INDEX_DIR": os.path.join(instance_path, "index"),
+        # Extra synonyms (term,canonical per line) that a deployment adds to keren/data's list.
+        "SEARCH_SYNONYMS_FILE": os.path.join(instance_path, "search-synonyms.csv"),
+        # Seconds an index writer waits for another process's lock before it gives up (the
+        # change is then logged, retried with the next write and found by `search verify`).
+        "SEARCH_WRITE_LOCK_TIMEOUT": 10,
+        "SEARCH_TEST_WRITE_HOLD": 0,  # test-only: hold the index lock to make writers collide
         "UPLOAD_DIR": os.path.join(instance_path, "uploads"),
         "BABEL_DEFAULT_LOCALE": "id",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
