@@ -15,20 +15,22 @@ def attach_error(form, exc):
         flash(str(exc), "error")
 
 
-def get_visible_or_404(model, ident):
-    """Load by id; anything the current user may not see is a 404, as if it did not exist."""
+def get_allowed_or_404(model, ident, predicate):
+    """Load by id; anything the current user may not `predicate` (a model method such as
+    "is_visible_to", "can_edit", "can_moderate") is a 404, as if it did not exist."""
     item = db.session.get(model, ident)
-    if item is None or not item.is_visible_to(current_user):
+    if item is None or not getattr(item, predicate)(current_user):
         abort(404)
     return item
+
+
+def get_visible_or_404(model, ident):
+    return get_allowed_or_404(model, ident, "is_visible_to")
 
 
 def get_editable_or_404(model, ident):
-    """Load by id for its managers; others get 404 (nothing to learn about other kampung)."""
-    item = db.session.get(model, ident)
-    if item is None or not item.can_edit(current_user):
-        abort(404)
-    return item
+    """For managers; others get 404 (nothing to learn about other kampung)."""
+    return get_allowed_or_404(model, ident, "can_edit")
 
 
 class DatabaseIntConverter(IntegerConverter):

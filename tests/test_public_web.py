@@ -165,5 +165,6 @@ def test_kelurahan_page_lists_its_published_kampung_and_offerings(client, make_k
     make_kampung(kelurahan=BANDAR_KIDUL, name="Kampung Tetangga")
     make_offering(published, title="Penawaran Tinalan")
     html = client.get("/kelurahan/tinalan").get_data(as_text=True)
+    assert "<title>Kelurahan Tinalan · Kampung KEREN</title>" in html
     assert "Kampung Tayang" in html and "Penawaran Tinalan" in html
     assert "Kampung Draf" not in html and "Kampung Tetangga" not in html

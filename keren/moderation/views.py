@@ -15,7 +15,7 @@ from keren.moderation.forms import (ActionForm, NoteForm, QueueFilterForm, Reaso
 from keren.security import safe_next
 from keren.services import audit_log, moderation, places
 from keren.services.errors import NotAllowed, ServiceError
-from keren.web import attach_error
+from keren.web import attach_error, get_allowed_or_404
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderasi")
 
@@ -65,10 +65,7 @@ def _admins_only():
 
 def _moderatable(model, ident):
     """The item, if this admin may moderate it; anything else is a 404, as if it did not exist."""
-    item = db.session.get(model, ident)
-    if item is None or not item.can_moderate(current_user):
-        abort(404)
-    return item
+    return get_allowed_or_404(model, ident, "can_moderate")
 
 
 def _report_or_404(report_id):

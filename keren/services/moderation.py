@@ -33,22 +33,23 @@ def _check(item, moderator):
         raise NotAllowed(_("Anda bukan admin kelurahan ini."))
 
 
+def _required_text(value, *, field, missing, too_long):
+    value = (value or "").strip()
+    if not value:
+        raise InvalidValue(missing, field=field)
+    if len(value) > MAX_REASON:
+        raise InvalidValue(too_long, field=field)
+    return value
+
+
 def _reason(reason):
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidValue(_("Alasan wajib diisi."), field="reason")
-    if len(reason) > MAX_REASON:
-        raise InvalidValue(_("Alasan terlalu panjang."), field="reason")
-    return reason
+    return _required_text(reason, field="reason", missing=_("Alasan wajib diisi."),
+                          too_long=_("Alasan terlalu panjang."))
 
 
 def _note(note):
-    note = (note or "").strip()
-    if not note:
-        raise InvalidValue(_("Catatan wajib diisi."), field="note")
-    if len(note) > MAX_REASON:
-        raise InvalidValue(_("Catatan terlalu panjang."), field="note")
-    return note
+    return _required_text(note, field="note", missing=_("Catatan wajib diisi."),
+                          too_long=_("Catatan terlalu panjang."))
 
 
 def _decide(item, action, *, moderator, reason=None, reason_required=False, now=None):
