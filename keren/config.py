@@ -55,6 +55,8 @@ def defaults(instance_path):
         "UPLOAD_MAX_PIXELS": 40_000_000,
         "PHOTO_DISPLAY_MAX_BYTES": 200 * 1024,
         "PHOTOS_PER_ITEM": 8,
+        "BOOKING_RESPONSE_HOURS": 48,  # unanswered requests expire (always before the visit)
+        "BOOKING_RATE_LIMIT": "20 per hour",
     }
 
 

@@ -22,6 +22,17 @@ def write_transaction():
     finally:
         _immediate.reset(token)
 
+@contextmanager
+def read_transaction():
+    """Start SQLite transactions opened inside this block with a plain BEGIN: for a POST whose
+    write was refused and that only reads to render its answer, so it does not queue for the
+    write lock again."""
+    token = _immediate.set(False)
+    try:
+        yield
+    finally:
+        _immediate.reset(token)
+
 @event.listens_for(Engine, "connect")
 def _on_connect(dbapi_connection, connection_record):
     if not _is_sqlite(dbapi_connection):

@@ -28,9 +28,18 @@ def wib(value, fmt="d MMM yyyy, HH.mm"):
     return format_datetime(value.astimezone(WIB), fmt, rebase=False) + " WIB"
 
 
+def visit_time(slot):
+    """A slot's date and hours in WIB, e.g. Sabtu, 5 Desember 2026, pukul 09.00–11.00 WIB."""
+    starts, ends = slot.starts_at.astimezone(WIB), slot.ends_at.astimezone(WIB)
+    return _("%(date)s, pukul %(start)s–%(end)s WIB",
+             date=format_datetime(starts, "EEEE, d MMMM yyyy", rebase=False),
+             start=format_datetime(starts, "HH.mm", rebase=False),
+             end=format_datetime(ends, "HH.mm", rebase=False))
+
+
 def init_app(app):
     app.jinja_env.globals.update(
         current_locale=current_locale, PILLARS=list(Pillar), PILLAR_LABELS=PILLAR_LABELS,
         STATUS_LABELS=STATUS_LABELS, AUDIENCES=AUDIENCES, REPORT_CATEGORIES=REPORT_CATEGORIES,
         PRICE_UNITS=PRICE_UNITS, STOCK_MODES=STOCK_MODES)
-    app.jinja_env.filters.update(rupiah=rupiah, wib=wib)
+    app.jinja_env.filters.update(rupiah=rupiah, wib=wib, visit_time=visit_time)

@@ -3,7 +3,9 @@ from flask import abort, flash
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
+from keren.db_setup import write_transaction
 from keren.extensions import db
+from keren.services import booking as booking_service
 
 
 def attach_error(form, exc):
@@ -31,6 +33,21 @@ def get_visible_or_404(model, ident):
 def get_editable_or_404(model, ident):
     """For managers; others get 404 (nothing to learn about other kampung)."""
     return get_allowed_or_404(model, ident, "can_edit")
+
+
+def expire_overdue_bookings(*, now, offering=None):
+    """Expire unanswered booking requests past their deadline before a page reads places.
+
+    Pages read in a plain transaction; only when something is overdue does the expiry get a
+    transaction of its own, begun IMMEDIATE, so on SQLite it queues for the write lock instead
+    of failing to upgrade a read. Pass the same `now` to the read that follows.
+    """
+    if not booking_service.overdue_exists(now=now, offering=offering):
+        return
+    db.session.rollback()
+    with write_transaction():
+        booking_service.expire_overdue(now=now, offering=offering)
+        db.session.commit()
 
 
 class DatabaseIntConverter(IntegerConverter):

@@ -6,13 +6,15 @@ use it. Whenever a user is refused a POST, the database must be exactly as befor
 """
 import io
 import re
+from datetime import date, timedelta
 
 import pytest
 from PIL import Image
 
 from keren.extensions import db
 from keren.models import Role
-from keren.services import moderation, photos
+from keren.models.base import utcnow
+from keren.services import booking as booking_service, moderation, photos
 from tests.conftest import BANDAR_KIDUL, TINALAN, TEST_PASSWORD
 
 ACTORS = ("anonymous", "visitor", "resident_a", "admin_a", "city_admin")
@@ -40,6 +42,14 @@ def any_admin(actor, side):
 
 def city(actor, side):
     return actor == "city_admin"
+
+
+def booking_owner(actor, side):
+    """The world's bookings, on both sides, were made by the visitor's account."""
+    return actor == "visitor"
+
+
+SLOT_DAY = (date.today() + timedelta(days=10)).isoformat()
 
 
 # rule -> (who may use it, GET and POST data (None: that method is not tested), url values)
@@ -94,13 +104,36 @@ MATRIX = {
     "/admin/peran": (city, {"email": "pengunjung@contoh.id", "kelurahan": TINALAN}),
     "/admin/peran/<int:user_id>/cabut": (city, {}),
     "/admin/audit": (city, None),
+    "/cari": (public, None),
+    "/api/v1/search": (public, None),
+    "/pesan/<int:slot_id>": (public, {"party_size": "1", "name": "Tamu Uji",
+                                      "phone": "0813-3344-5566"}),
+    "/pesanan/<code>": (booking_owner, None),
+    "/pesanan/<code>/batal": (booking_owner, {}),
+    "/pesanan/<code>/kalender.ics": (booking_owner, None),
+    "/kelola/pesanan": (logged_in, None),
+    "/kelola/pesanan/<code>/konfirmasi": (manager, {}),
+    "/kelola/pesanan/<code>/tolak": (manager, {"reason": "Alasan uji"}),
+    "/kelola/pesanan/<code>/selesai": (manager, {}),
+    "/kelola/pesanan/<code>/tidak-datang": (manager, {}),
+    "/kelola/penawaran/<int:offering_id>/pemesanan": (
+        manager, {"pemesanan-is_bookable": "y", "pemesanan-booking_cutoff_hours": "6"}),
+    "/kelola/penawaran/<int:offering_id>/jadwal": (
+        manager, {"jadwal-date": SLOT_DAY, "jadwal-starts_at": "13:00", "jadwal-ends_at": "15:00",
+                  "jadwal-capacity": "12", "jadwal-min_party": "1"}),
+    "/kelola/penawaran/<int:offering_id>/jadwal/mingguan": (
+        manager, {"mingguan-weekday": "6", "mingguan-start": "08:00", "mingguan-end": "10:00",
+                  "mingguan-capacity": "15", "mingguan-min_party": "1", "mingguan-weeks": "2"}),
+    "/kelola/jadwal/<int:slot_id>/kapasitas": (manager, {"capacity": "40"}),
+    "/kelola/jadwal/<int:slot_id>/tutup": (manager, {}),
+    "/kelola/jadwal/<int:slot_id>/batalkan": (manager, {"reason": "Alasan uji"}),
 }
 
 # Routes whose POST by an allowed user is expected to change the database; for the rest of
 # POSTs only refusals are checked for "nothing changed".
 SIDE_FREE = {"/", "/bahasa/<lang>", "/akun/daftar", "/akun/masuk", "/akun/keluar", "/akun/",
              "/akun/kata-sandi", "/kelola/", "/kelola/kampung/baru", "/moderasi/",
-             "/admin/peran", "/admin/audit"}
+             "/admin/peran", "/admin/audit", "/kelola/pesanan"}
 
 
 def normalise(rule):
@@ -144,12 +177,20 @@ def world(app, make_user, make_kampung, make_offering):
         photo = photos.add_photo(kampung, actor=owner, data=jpeg(), alt_text="Foto uji",
                                  upload_dir=app.config["UPLOAD_DIR"], limits=photos.Limits(app.config))
         report = moderation.report(offering, category="wrong_info", message="Harga salah")
+        booking_service.update_booking_settings(offering, actor=owner, bookable=True,
+                                                cutoff_hours=12)
+        start = utcnow() + timedelta(days=5)
+        slot = booking_service.add_slot(offering, actor=owner, starts_at=start,
+                                        ends_at=start + timedelta(hours=2), capacity=50)
+        visit, _token = booking_service.request_visit(
+            slot, party_size=2, name="Tamu Uji", phone="0813-3344-5566", user=users["visitor"])
         db.session.commit()
         sides[side] = {
             "slug": kampung.slug, "offering_slug": offering.slug, "kampung_id": kampung.id,
             "offering_id": offering.id, "photo_id": photo.id, "name": photo.thumb_name,
             "report_id": report.id, "user_id": users[f"editor_{side.lower()}"].id,
             "pending_kampung_id": pending_kampung.id, "pending_offering_id": pending_offering.id,
+            "slot_id": slot.id, "code": visit.code,
         }
     return users, sides
 

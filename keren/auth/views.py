@@ -5,8 +5,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from keren.auth.forms import ChangePasswordForm, LoginForm, RegisterForm
 from keren.extensions import db, limiter
+from keren.models.base import utcnow
 from keren.security import safe_next
-from keren.services import accounts
+from keren.services import accounts, booking as booking_service
 from keren.services.errors import ServiceError
 from keren.web import attach_error
 
@@ -71,8 +72,9 @@ def logout():
 @bp.get("/")
 @login_required
 def account():
-    """The visitor's own account page."""
-    return render_template("auth/account.html")
+    """The visitor's own account page, with their bookings."""
+    return render_template("auth/account.html", bookings=booking_service.bookings_of(current_user),
+                           now=utcnow())
 
 
 @bp.route("/kata-sandi", methods=["GET", "POST"])

@@ -1,8 +1,9 @@
 """Flask CLI commands: a click group per concern."""
-from keren.cli import search, seed, users
+from keren.cli import bookings, search, seed, users
 
 
 def init_app(app):
     app.cli.add_command(users.group)
     app.cli.add_command(seed.group)
     app.cli.add_command(search.group)
+    app.cli.add_command(bookings.group)

@@ -6,13 +6,16 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from keren.booking.forms import VisitRequestForm
 from keren.extensions import db, limiter
 from keren.kampung.forms import ReportForm
 from keren.models import Kampung, Offering
+from keren.models.base import utcnow
 from keren.phone import whatsapp_url
-from keren.services import kampung as kampung_service, moderation, offerings as offering_service
+from keren.services import (booking as booking_service, kampung as kampung_service, moderation,
+                            offerings as offering_service)
 from keren.services.errors import ServiceError
-from keren.web import attach_error
+from keren.web import attach_error, expire_overdue_bookings
 
 bp = Blueprint("kampung", __name__)
 
@@ -70,9 +73,24 @@ def offering_page(slug, offering_slug):
     offering = offering_service.by_slugs(slug, offering_slug)
     if offering is None or not offering.is_visible_to(current_user):
         abort(404)
+    return render_offering(offering)
+
+
+def render_offering(offering, *, booking_form=None, status=200):
+    """The offering page; with its "Pesan kunjungan" form when it takes bookings. The booking
+    POST renders it again with that form's errors."""
     return render_template("kampung/offering.html", offering=offering, kampung=offering.kampung,
                            whatsapp=kampung_whatsapp(offering.kampung, offering),
-                           osm=osm_url(offering.kampung))
+                           osm=osm_url(offering.kampung), slots=_bookable_slots(offering),
+                           booking_form=booking_form or VisitRequestForm.blank(current_user)), status
+
+
+def _bookable_slots(offering):
+    if not (offering.is_public and offering.is_bookable):
+        return []
+    now = utcnow()
+    expire_overdue_bookings(now=now, offering=offering)
+    return booking_service.open_slots(offering, now=now)
 
 
 def _report(item, name):

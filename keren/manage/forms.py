@@ -5,16 +5,20 @@ lands on the form's `whatsapp` field. Each form hands the services exactly its o
 fields (`values()`), so anything else posted (status, owner_id, kelurahan_id, role) is ignored.
 """
 import re
+from datetime import date, datetime, time, timezone
+from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (EmailField, Field, RadioField, SelectChoice, SelectField, SelectMultipleField,
-                     StringField, TelField, TextAreaField)
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, StopValidation
-from wtforms.widgets import CheckboxInput, ListWidget, TextInput
+from wtforms import (BooleanField, EmailField, Field, RadioField, SelectChoice, SelectField,
+                     SelectMultipleField, StringField, TelField, TextAreaField)
+from wtforms.validators import (DataRequired, Email, InputRequired, Length, NumberRange, Optional,
+                                StopValidation)
+from wtforms.widgets import CheckboxInput, DateInput, ListWidget, TextInput, TimeInput
 
 from keren.models.offering import AUDIENCES, PRICE_UNITS, STOCK_MODES, Pillar
+from keren.services.booking import MAX_CAPACITY, MAX_CUTOFF_HOURS
 from keren.services.offerings import COMMON_FIELDS, PILLAR_FIELDS
 
 # Longest texts accepted where the column itself has no limit (Text).
@@ -130,6 +134,41 @@ class CoordinateField(_ParsedField):
         if not re.fullmatch(r"-?\d{1,3}(?:[.,]\d{1,10})?", text):
             raise ValueError(text)
         return float(text.replace(",", "."))
+
+
+class DateField(_ParsedField):
+    """A calendar date from the browser's date picker (2026-12-05) or typed as 5/12/2026."""
+
+    widget = DateInput()
+    invalid_message = _l("Tulis tanggal seperti 31/12/2026.")
+
+    def parse(self, text):
+        if match := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text):
+            year, month, day = match.groups()
+        elif match := re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", text):
+            day, month, year = match.groups()
+        else:
+            raise ValueError(text)
+        return date(int(year), int(month), int(day))
+
+    def format(self, value):
+        return value.isoformat()
+
+
+class TimeOfDayField(_ParsedField):
+    """A time of day in WIB from the time picker (09:30) or typed as 09.30."""
+
+    widget = TimeInput()
+    invalid_message = _l("Tulis jam seperti 09.30.")
+
+    def parse(self, text):
+        match = re.fullmatch(r"(\d{1,2})[:.](\d{2})(?::\d{2})?", text)
+        if match is None:
+            raise ValueError(text)
+        return time(int(match.group(1)), int(match.group(2)))
+
+    def format(self, value):
+        return value.strftime("%H:%M")
 
 
 def _price_unit(default):
@@ -254,3 +293,82 @@ class MemberForm(FlaskForm):
     email = EmailField(_l("E-mail pengelola baru"), validators=[
         DataRequired(_l("E-mail wajib diisi.")), Length(max=254),
         Email(_l("Alamat e-mail tidak valid."), check_deliverability=False)])
+
+
+# --- visit slots and bookings -----------------------------------------------------------------
+
+WIB = ZoneInfo("Asia/Jakarta")
+WEEKDAYS = {"0": _l("Senin"), "1": _l("Selasa"), "2": _l("Rabu"), "3": _l("Kamis"),
+            "4": _l("Jumat"), "5": _l("Sabtu"), "6": _l("Minggu")}
+
+
+def _people(label, *, required=False, default=None):
+    first = InputRequired(_l("Isi jumlah orang.")) if required else Optional()
+    return WholeNumberField(label, default=default, render_kw={"inputmode": "numeric"}, validators=[
+        first, NumberRange(min=1, max=MAX_CAPACITY,
+                           message=_l("Isi angka dari %(min)d sampai %(max)d."))])
+
+
+def _clock(label):
+    return TimeOfDayField(label, validators=[InputRequired(_l("Isi jam."))])
+
+
+class BookingSettingsForm(FlaskForm):
+    is_bookable = BooleanField(_l("Terima pemesanan kunjungan"))
+    booking_cutoff_hours = WholeNumberField(
+        _l("Batas pemesanan (jam sebelum mulai)"), render_kw={"inputmode": "numeric"},
+        validators=[InputRequired(_l("Isi jumlah jam.")), NumberRange(
+            min=0, max=MAX_CUTOFF_HOURS, message=_l("Isi angka dari %(min)d sampai %(max)d."))])
+
+
+class SlotForm(FlaskForm):
+    """One dated visit; times are WIB. Field names follow add_slot's keywords."""
+
+    date = DateField(_l("Tanggal"), validators=[InputRequired(_l("Isi tanggal."))])
+    starts_at = _clock(_l("Jam mulai (WIB)"))
+    ends_at = _clock(_l("Jam selesai (WIB)"))
+    capacity = _people(_l("Kapasitas (orang)"), required=True)
+    min_party = _people(_l("Rombongan terkecil (orang)"), default=1)
+    max_party = _people(_l("Rombongan terbesar (orang, kosongkan = kapasitas)"))
+
+    def values(self):
+        """Keyword arguments for booking.add_slot, the WIB times as UTC."""
+        def at(clock):
+            return datetime.combine(self.date.data, clock, tzinfo=WIB).astimezone(timezone.utc)
+        return {"starts_at": at(self.starts_at.data), "ends_at": at(self.ends_at.data),
+                "capacity": self.capacity.data, "min_party": self.min_party.data or 1,
+                "max_party": self.max_party.data}
+
+
+class WeeklySlotsForm(FlaskForm):
+    """The same weekday and hours for some weeks ahead. Field names follow add_weekly_slots."""
+
+    weekday = SelectField(_l("Hari"), choices=options(WEEKDAYS), default="5",
+                          invalid_choice_message=NOT_A_CHOICE)
+    start = _clock(_l("Jam mulai (WIB)"))
+    end = _clock(_l("Jam selesai (WIB)"))
+    capacity = _people(_l("Kapasitas (orang)"), required=True)
+    min_party = _people(_l("Rombongan terkecil (orang)"), default=1)
+    max_party = _people(_l("Rombongan terbesar (orang, kosongkan = kapasitas)"))
+    weeks = WholeNumberField(_l("Untuk berapa minggu ke depan"), default=4,
+                             render_kw={"inputmode": "numeric"}, validators=[
+                                 InputRequired(_l("Isi jumlah minggu.")),
+                                 NumberRange(min=1, max=26, message=_l(
+                                     "Isi angka dari %(min)d sampai %(max)d."))])
+
+    def values(self):
+        """Keyword arguments for booking.add_weekly_slots."""
+        return {"weekday": int(self.weekday.data), "start": self.start.data, "end": self.end.data,
+                "capacity": self.capacity.data, "min_party": self.min_party.data or 1,
+                "max_party": self.max_party.data, "weeks": self.weeks.data}
+
+
+class CapacityForm(FlaskForm):
+    capacity = _people(_l("Kapasitas baru (orang)"), required=True)
+
+
+class ReasonForm(FlaskForm):
+    """Declining a request or cancelling a slot: the reason is told to the visitor."""
+
+    reason = TextAreaField(_l("Alasan"), validators=[
+        DataRequired(_l("Alasan wajib diisi.")), _max(500)], render_kw={"rows": 2})

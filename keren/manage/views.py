@@ -9,15 +9,19 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from keren.booking.links import whatsapp_to_visitor
 from keren.db_setup import write_transaction
 from keren.extensions import db
-from keren.manage.forms import (OFFERING_FORMS, KampungForm, MemberForm, NewKampungForm,
-                                PhotoForm, grouped_choices)
-from keren.models import Kampung, Offering, Photo
+from keren.manage.forms import (OFFERING_FORMS, BookingSettingsForm, CapacityForm, KampungForm,
+                                MemberForm, NewKampungForm, PhotoForm, ReasonForm, SlotForm,
+                                WeeklySlotsForm, grouped_choices)
+from keren.models import BookingStatus, Kampung, Offering, Photo, VisitSlot
+from keren.models.base import utcnow
 from keren.models.offering import STOCK_MODES
-from keren.services import kampung as kampung_service, notify, offerings, photos, places
+from keren.services import (booking as booking_service, kampung as kampung_service, notify,
+                            offerings, photos, places)
 from keren.services.errors import ServiceError
-from keren.web import attach_error, get_editable_or_404
+from keren.web import attach_error, expire_overdue_bookings, get_editable_or_404
 
 bp = Blueprint("manage", __name__, url_prefix="/kelola")
 
@@ -268,10 +272,31 @@ def new_offering(kampung_id):
     return redirect(url_for("manage.offering", offering_id=offering.id))
 
 
-def _offering_page(offering, *, photo_form=None, status=200):
+# Each form of the "Jadwal kunjungan" section has its own prefix: they share field names.
+BOOKING_FORMS = {"settings_form": (BookingSettingsForm, "pemesanan"),
+                 "slot_form": (SlotForm, "jadwal"), "weekly_form": (WeeklySlotsForm, "mingguan")}
+
+
+def _booking_form(name, offering=None, *, submitted=False):
+    form_class, prefix = BOOKING_FORMS[name]
+    if submitted:
+        return form_class(prefix=prefix)
+    data = {}
+    if name == "settings_form":
+        data = {"is_bookable": offering.is_bookable,
+                "booking_cutoff_hours": offering.booking_cutoff_hours}
+    return form_class(formdata=None, prefix=prefix, data=data)
+
+
+def _offering_page(offering, *, photo_form=None, status=200, **forms):
+    now = utcnow()
+    for name in BOOKING_FORMS:
+        forms.setdefault(name, _booking_form(name, offering))
     return render_template("manage/offering.html", offering=offering, kampung=offering.kampung,
                            photo_form=photo_form or PhotoForm(formdata=None),
-                           stock_modes=STOCK_MODES), status
+                           stock_modes=STOCK_MODES, now=now,
+                           slots=booking_service.upcoming_slots(offering, now=now),
+                           **forms), status
 
 
 @bp.get("/penawaran/<int:offering_id>")
@@ -322,3 +347,176 @@ def unarchive_offering(offering_id):
     return _run_action(lambda: offerings.unarchive_offering(offering, actor=current_user),
                        _("Penawaran dipulihkan sebagai draf."),
                        url_for("manage.offering", offering_id=offering.id))
+
+
+# --- visit slots ----------------------------------------------------------------------------
+
+def _schedule_url(offering_id):
+    return url_for("manage.offering", offering_id=offering_id) + "#jadwal"
+
+
+def _slot_form_action(offering_id, name, call, success):
+    """Submit one of the schedule forms: on a refusal, the page again with the reasons."""
+    offering = get_editable_or_404(Offering, offering_id)
+    form = _booking_form(name, submitted=True)
+    if not form.validate_on_submit():
+        return _offering_page(offering, status=422, **{name: form})
+    try:
+        message = call(offering, form)
+    except ServiceError as exc:
+        db.session.rollback()
+        attach_error(form, exc)
+        return _offering_page(offering, status=422, **{name: form})
+    db.session.commit()
+    flash(message or success, "success")
+    return redirect(_schedule_url(offering.id))
+
+
+@bp.post("/penawaran/<int:offering_id>/pemesanan")
+def booking_settings(offering_id):
+    """Open or close the offering to bookings; the cut-off before each visit."""
+    def call(offering, form):
+        booking_service.update_booking_settings(
+            offering, actor=current_user, bookable=form.is_bookable.data,
+            cutoff_hours=form.booking_cutoff_hours.data)
+    return _slot_form_action(offering_id, "settings_form", call,
+                             _("Pengaturan pemesanan disimpan."))
+
+
+@bp.post("/penawaran/<int:offering_id>/jadwal")
+def add_slot(offering_id):
+    """Add one dated visit slot."""
+    def call(offering, form):
+        booking_service.add_slot(offering, actor=current_user, **form.values())
+    return _slot_form_action(offering_id, "slot_form", call, _("Jadwal ditambahkan."))
+
+
+@bp.post("/penawaran/<int:offering_id>/jadwal/mingguan")
+def add_weekly_slots(offering_id):
+    """Add the same weekday and hours for some weeks ahead (dates already there are skipped)."""
+    def call(offering, form):
+        created = booking_service.add_weekly_slots(offering, actor=current_user, **form.values())
+        if not created:
+            return _("Tidak ada jadwal baru: semua tanggal itu sudah ada atau sudah lewat.")
+        return _("%(n)d jadwal ditambahkan.", n=len(created))
+    return _slot_form_action(offering_id, "weekly_form", call, "")
+
+
+def _editable_slot(slot_id):
+    slot = db.get_or_404(VisitSlot, slot_id)
+    get_editable_or_404(Offering, slot.offering_id)
+    return slot
+
+
+def _first_error(form):
+    return next(iter(error for errors in form.errors.values() for error in errors))
+
+
+@bp.post("/jadwal/<int:slot_id>/kapasitas")
+def change_capacity(slot_id):
+    """A new capacity, never below the places already taken."""
+    slot = _editable_slot(slot_id)
+    back = _schedule_url(slot.offering_id)
+    form = CapacityForm()
+    if not form.validate_on_submit():
+        flash(_first_error(form), "error")
+        return redirect(back)
+    return _run_action(lambda: booking_service.change_capacity(slot, actor=current_user,
+                                                               capacity=form.capacity.data),
+                       _("Kapasitas diubah."), back)
+
+
+@bp.post("/jadwal/<int:slot_id>/tutup")
+def close_slot(slot_id):
+    """Stop taking bookings for a slot; the bookings made stand."""
+    slot = _editable_slot(slot_id)
+    return _run_action(lambda: booking_service.close_slot(slot, actor=current_user),
+                       _("Pemesanan untuk jadwal ini ditutup."), _schedule_url(slot.offering_id))
+
+
+@bp.post("/jadwal/<int:slot_id>/batalkan")
+def cancel_slot(slot_id):
+    """Cancel the visit: its bookings are cancelled and the visitors told why."""
+    slot = _editable_slot(slot_id)
+    back = _schedule_url(slot.offering_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_first_error(form), "error")
+        return redirect(back)
+    return _run_action(lambda: booking_service.cancel_slot(slot, actor=current_user,
+                                                           reason=form.reason.data),
+                       _("Jadwal dibatalkan. Pengunjung yang sudah memesan diberi tahu."), back)
+
+
+# --- the bookings inbox ---------------------------------------------------------------------
+
+HISTORY_SHOWN = 30
+
+
+@bp.get("/pesanan")
+def inbox():
+    """"Pesanan masuk": requests to answer first, then confirmed visits, then the latest others."""
+    now = utcnow()
+    expire_overdue_bookings(now=now)
+    bookings = booking_service.inbox(current_user, now=now)
+    requested = [b for b in bookings if b.status == BookingStatus.REQUESTED]
+    confirmed = [b for b in bookings if b.status == BookingStatus.CONFIRMED]
+    history = sorted((b for b in bookings if not b.holds_places),
+                     key=lambda b: b.slot.starts_at, reverse=True)[:HISTORY_SHOWN]
+    shown = requested + confirmed + history
+    return render_template("manage/inbox.html", requested=requested, confirmed=confirmed,
+                           history=history, now=now,
+                           whatsapp={b.id: whatsapp_to_visitor(b) for b in shown})
+
+
+def _managed_booking(code):
+    booking = booking_service.by_code(code)
+    if booking is None:
+        abort(404)
+    get_editable_or_404(Offering, booking.slot.offering_id)
+    return booking
+
+
+def _inbox_url(booking):
+    return url_for("manage.inbox") + f"#pesanan-{booking.code}"
+
+
+@bp.post("/pesanan/<code>/konfirmasi")
+def confirm_booking(code):
+    """Confirm a request; the visitor is told."""
+    booking = _managed_booking(code)
+    return _run_action(lambda: booking_service.confirm(booking, actor=current_user),
+                       _("Pesanan %(code)s dikonfirmasi.", code=booking.code), _inbox_url(booking))
+
+
+@bp.post("/pesanan/<code>/tolak")
+def decline_booking(code):
+    """Decline a request with a reason; its places are free again."""
+    booking = _managed_booking(code)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_first_error(form), "error")
+        return redirect(_inbox_url(booking))
+    return _run_action(lambda: booking_service.decline(booking, actor=current_user,
+                                                       reason=form.reason.data),
+                       _("Pesanan %(code)s ditolak.", code=booking.code), _inbox_url(booking))
+
+
+@bp.post("/pesanan/<code>/selesai")
+def complete_booking(code):
+    """After the visit started: the visitors came."""
+    booking = _managed_booking(code)
+    return _run_action(lambda: booking_service.mark_visit(booking, BookingStatus.COMPLETED,
+                                                          actor=current_user),
+                       _("Kunjungan %(code)s ditandai selesai.", code=booking.code),
+                       _inbox_url(booking))
+
+
+@bp.post("/pesanan/<code>/tidak-datang")
+def no_show_booking(code):
+    """After the visit started: nobody came."""
+    booking = _managed_booking(code)
+    return _run_action(lambda: booking_service.mark_visit(booking, BookingStatus.NO_SHOW,
+                                                          actor=current_user),
+                       _("Pesanan %(code)s ditandai tidak datang.", code=booking.code),
+                       _inbox_url(booking))

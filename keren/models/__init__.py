@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per aggregate."""
 from keren.models.audit import AuditEntry
+from keren.models.booking import Booking, BookingStatus, SlotStatus, VisitSlot
 from keren.models.kampung import Kampung, KampungMember, MemberRole, Photo
 from keren.models.offering import Offering, Pillar
 from keren.models.place import Kecamatan, Kelurahan
@@ -8,6 +9,6 @@ from keren.models.searchlog import SearchLog
 from keren.models.status import Status
 from keren.models.user import Role, User
 
-__all__ = ["AuditEntry", "Kampung", "KampungMember", "Kecamatan", "Kelurahan", "MemberRole",
+__all__ = ["AuditEntry", "Booking", "BookingStatus", "SlotStatus", "VisitSlot", "Kampung", "KampungMember", "Kecamatan", "Kelurahan", "MemberRole",
            "Notification", "Offering", "Photo", "Pillar", "Report", "ReportStatus", "Role",
            "SearchLog", "Status", "User"]

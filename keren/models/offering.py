@@ -79,6 +79,10 @@ class Offering(StatusMixin, db.Model):
     min_group: Mapped[int | None]
     max_group: Mapped[int | None]
 
+    # Visits can be booked in slots (see keren.models.booking).
+    is_bookable: Mapped[bool] = mapped_column(default=False)
+    # No bookings within this many hours of a slot's start.
+    booking_cutoff_hours: Mapped[int] = mapped_column(default=12)
     status: Mapped[Status] = mapped_column(status_column_type(), default=Status.DRAFT, index=True)
     status_reason: Mapped[str | None] = mapped_column(Text)
     approved_snapshot: Mapped[dict | None] = mapped_column(JSON)
@@ -89,6 +93,8 @@ class Offering(StatusMixin, db.Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     kampung = relationship("Kampung", back_populates="offerings")
+    slots = relationship("VisitSlot", back_populates="offering", order_by="VisitSlot.starts_at",
+                         cascade="all, delete-orphan")
     photos = relationship("Photo", back_populates="offering", order_by="(Photo.position, Photo.id)",
                           cascade="all, delete-orphan")
 

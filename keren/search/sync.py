@@ -77,7 +77,8 @@ def sync(app, pending, engine):
     try:
         with Session(engine) as session:
             changes = documents_for_keys(session, pending)
-        get_index(app.config).write(changes)
+        get_index(app.config).write(changes, timeout=app.config["SEARCH_WRITE_LOCK_TIMEOUT"],
+                                    hold=app.config["SEARCH_TEST_WRITE_HOLD"])
     except Exception:
         log.exception("search index write failed for %d item(s); will retry, "
                       "or run `flask search verify --repair`", len(pending))

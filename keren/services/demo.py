@@ -3,6 +3,7 @@ photos and fictional accounts, all marked as demo. Idempotent."""
 import csv
 import io
 import random
+from datetime import time
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from keren.data.demo_offerings import DEMO_OFFERINGS
 from keren.extensions import db
 from keren.models import Kampung, Offering, Role, Status
-from keren.services import accounts, moderation, offerings, photos, places
+from keren.services import accounts, booking, moderation, offerings, photos, places
 from keren.services import kampung as kampung_service
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -109,6 +110,23 @@ def _publish(item, *, owner, moderator, submit):
         moderation.approve(item, moderator=moderator)
 
 
+# Visits and classes take bookings: every Saturday 09.00–11.00 WIB for the coming weeks.
+BOOKABLE_PILLARS = ("wisata", "edukasi")
+DEMO_SLOT_WEEKDAY, DEMO_SLOT_START, DEMO_SLOT_END = 5, time(9, 0), time(11, 0)
+DEMO_SLOT_WEEKS, DEMO_SLOT_CAPACITY = 4, 20
+
+
+def _open_for_booking(offering, *, owner):
+    """Bookable with weekly slots; a rerun only adds the weeks that are new since."""
+    if not offering.is_bookable:
+        booking.update_booking_settings(offering, actor=owner, bookable=True,
+                                        cutoff_hours=offering.booking_cutoff_hours)
+    capacity = max(DEMO_SLOT_CAPACITY, offering.max_group or 0)
+    return booking.add_weekly_slots(offering, actor=owner, weekday=DEMO_SLOT_WEEKDAY,
+                                    start=DEMO_SLOT_START, end=DEMO_SLOT_END, capacity=capacity,
+                                    weeks=DEMO_SLOT_WEEKS)
+
+
 def read_kampung_csv(path=KAMPUNG_CSV):
     with open(path, newline="", encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
@@ -120,7 +138,7 @@ def seed_kampung(users, config):
     kelurahan_by_name = {kelurahan.name: kelurahan
                          for kecamatan in places.kecamatan_with_kelurahan()
                          for kelurahan in kecamatan.kelurahan}
-    counts = {"kampung": 0, "offerings": 0}
+    counts = {"kampung": 0, "offerings": 0, "slots": 0}
     for n, row in enumerate(read_kampung_csv(), start=1):
         owner = users[KAMPUNG_OWNERS.get(row["name"], "pengelola")]
         kelurahan = kelurahan_by_name[row["kelurahan"]]
@@ -151,6 +169,8 @@ def seed_kampung(users, config):
                     **fields)
             _add_placeholder(offering, title, row["name"], pillar, actor=owner, config=config)
             _publish(offering, owner=owner, moderator=admin, submit=offerings.submit_offering)
+            if pillar in BOOKABLE_PILLARS:
+                counts["slots"] += len(_open_for_booking(offering, owner=owner))
             counts["offerings"] += 1
     return counts
 

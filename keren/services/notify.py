@@ -20,6 +20,22 @@ NOTICES = {
     "offering.hidden": _l("Penawaran %(name)s disembunyikan oleh admin. Alasan: %(reason)s"),
     "offering.restored": _l("Penawaran %(name)s ditayangkan kembali."),
     "member.added": _l("Anda sekarang ikut mengelola %(name)s."),
+    "booking.requested": _l("Permintaan kunjungan baru %(code)s untuk %(name)s: %(party)d orang."),
+    "booking.cancelled": _l("Pesanan %(code)s untuk %(name)s dibatalkan oleh pengunjung."),
+    "booking.expired": _l("Permintaan %(code)s untuk %(name)s kedaluwarsa karena belum dijawab."),
+}
+
+# What the visitor of a booking is told by e-mail (when they gave an address).
+VISITOR_NOTICES = {
+    "booking.requested": _l("Permintaan kunjungan Anda %(code)s untuk %(name)s sudah kami "
+                            "teruskan ke kampung. Anda akan dikabari setelah dijawab."),
+    "booking.confirmed": _l("Kunjungan Anda %(code)s untuk %(name)s sudah dikonfirmasi."),
+    "booking.declined": _l("Maaf, permintaan %(code)s untuk %(name)s ditolak. Alasan: %(reason)s"),
+    "booking.expired": _l("Permintaan %(code)s untuk %(name)s kedaluwarsa karena belum dijawab "
+                          "kampung. Silakan pilih jadwal lain."),
+    "booking.cancelled": _l("Pesanan %(code)s untuk %(name)s sudah dibatalkan."),
+    "booking.slot_cancelled": _l("Jadwal kunjungan %(code)s untuk %(name)s dibatalkan oleh "
+                                 "kampung. Alasan: %(reason)s"),
 }
 
 
@@ -65,3 +81,21 @@ def mark_read(user, ids, *, now=None):
                               Notification.read_at.is_(None))
                        .values(read_at=now or utcnow()))
     db.session.flush()
+
+
+def notify_booking(booking, kind, *, token=None, reason=""):
+    """Tell the kampung's managers (on the site and by e-mail) and the visitor (by e-mail)."""
+    offering = booking.slot.offering
+    params = {"code": booking.code, "name": offering.title, "party": booking.party_size,
+              "reason": reason or ""}
+    if kind in NOTICES:
+        notify([m.user for m in offering.kampung.members], kind, link="/kelola/pesanan",
+               **params)
+    if kind in VISITOR_NOTICES and booking.email:
+        site = current_app.config["SITE_URL"].rstrip("/")
+        with force_locale("id"):
+            text = str(VISITOR_NOTICES[kind]) % params
+        link = f"{site}/pesanan/{booking.code}?t={token}" if token else ""
+        body = f"Halo {booking.name},\n\n{text}\n\n{link}\n\n-- Kampung KEREN Kota Kediri\n"
+        after_commit(db.session, lambda: mail.send(booking.email, f"Kampung KEREN: {text[:80]}",
+                                                   body))
