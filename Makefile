@@ -5,7 +5,7 @@ PORT ?= 5000
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
-PYTEST := $(BIN)/python -m pytest -W error
+PYTEST := $(BIN)/python -m pytest -W error -n 2
 
 .PHONY: run setup venv translations translations-update migrate seed test test-fast \
         test-tools chromium postgresql clean
@@ -62,7 +62,7 @@ test: test-tools ## the whole suite: SQLite and PostgreSQL, unit, web and browse
 	$(PYTEST)
 
 test-fast: $(VENV)/.deps-test translations ## inner loop: SQLite only, no browser
-	KEREN_TEST_BACKENDS=sqlite $(PYTEST) -m "not browser" -x -q
+	KEREN_TEST_BACKENDS=sqlite $(PYTEST) -m "not browser" -q
 
 clean:
 	rm -rf $(VENV) keren/translations/*/LC_MESSAGES/*.mo
