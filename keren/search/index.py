@@ -8,7 +8,6 @@ import os
 import shutil
 import threading
 import time
-import weakref
 from datetime import datetime, timezone
 from itertools import chain, islice
 
@@ -199,11 +198,6 @@ class SearchIndex:
         if indexed != count:  # a lost worker process: never swap in a partial index
             raise RuntimeError(f"rebuild indexed {indexed} of {count} documents")
         return count
-
-
-def _close_reader(reader):
-    if not getattr(reader, "is_closed", False):
-        reader.close()
 
 
 class _Held:

@@ -252,9 +252,9 @@ def find(index, params):
     highlighted snippets. Never raises for any query text. (`search` adds the database.)
 
     The answer is Whoosh's (the same matches, BM25F scores, order, facets and highlights), but
-    computed over a per-searcher cache of document sets, columns and term postings
-    (`_Engine`), which is several times faster than running Whoosh's collectors for every
-    request. Query shapes the cache does not handle go through Whoosh itself."""
+    computed from cached document sets, columns and term postings (`_Engine`), which is tens
+    of times faster than running Whoosh's collectors on every request. Query shapes the
+    engine does not handle, and any failure of it, go through Whoosh itself."""
     text = clean_query(params.q)
     params.page = min(max(1, params.page), MAX_PAGE)
     searcher = index.searcher()
@@ -347,8 +347,9 @@ class _SegmentData:
     sets. A segment never changes (only which of its documents are deleted), so this outlives
     searchers: after a publish, a new searcher reads only the new small segment."""
 
-    def __init__(self, count):
+    def __init__(self, count, key=None):
         self.count = count
+        self.key = key
         self.columns = {}
         self.lengths = {}
         self.facets = None
@@ -399,14 +400,14 @@ _segment_cache_lock = threading.Lock()
 def _segment_data(segment):
     whoosh_segment = segment.segment() if hasattr(segment, "segment") else None
     if whoosh_segment is None:   # an empty index
-        return _SegmentData(segment.doc_count_all())
+        return _SegmentData(segment.doc_count_all(), ("empty", id(segment)))
     key = (whoosh_segment.segment_id(), segment.doc_count_all())
     with _segment_cache_lock:
         data = _segment_cache.get(key)
         if data is not None:
             _segment_cache.move_to_end(key)
             return data
-        data = _segment_cache[key] = _SegmentData(key[1])
+        data = _segment_cache[key] = _SegmentData(key[1], key)
         total = sum(d.count for d in _segment_cache.values())
         while total > SEGMENT_CACHE_DOCS and len(_segment_cache) > 1:
             _key, old = _segment_cache.popitem(last=False)
@@ -423,11 +424,36 @@ def _engine(searcher):
     return engine
 
 
+class _Generation:
+    """The caches of one state of the index (its segments and their deletions), shared by
+    every searcher of that state in the process, so threads don't multiply them."""
+
+    def __init__(self, schema, size, live):
+        self.schema = schema
+        self.size = size
+        self.live = live
+        self.lock = threading.Lock()
+        self.columns = {}
+        self.facet_bits = None
+        self.orders = {}
+        self.leaves = OrderedDict()
+        self.leaf_bytes = 0
+        self.token_cache = OrderedDict()
+        self.filters = OrderedDict()
+        self.bookable = None
+
+
+GENERATIONS = 3   # index states whose caches a process keeps (a thread may lag behind)
+_generations = OrderedDict()
+_generations_lock = threading.Lock()
+
+
 class _Engine:
-    """Whoosh's answers computed from caches that live as long as the searcher: the live
-    documents, the facet values and sort keys of every document (from the columns), filter
-    sets, and the postings of the terms and phrases asked for (bounded, least recently used
-    out first). A searcher is replaced when the index changes, and its caches with it."""
+    """Whoosh's answers computed from caches: the live documents, the facet values and sort
+    keys of every document (from the columns), filter sets, and the postings of the terms and
+    phrases asked for (bounded, least recently used out first). The caches belong to the
+    state of the index (`_Generation`) and per-segment data to the segments
+    (`_SegmentData`); this object only ties them to one searcher."""
 
     LEAF_BUDGET = 24 * 2**20    # bytes of cached postings
     FILTERS = 256
@@ -436,38 +462,45 @@ class _Engine:
         self.searcher = searcher
         self.schema = searcher.schema
         reader = searcher.reader()
-        self.size = reader.doc_count_all()
         if reader.is_atomic():
             self.segments = [(reader, 0, _segment_data(reader))]
         else:
             self.segments = [(r, offset, _segment_data(r))
                              for r, offset in zip(reader.readers, reader.doc_offsets)]
-        self.live = 0
-        for segment, offset, data in self.segments:
-            if segment.has_deletions():
-                self.live |= _bits(segment.all_doc_ids(), data.count) << offset
+        key = (id(self.schema), *((data.key, segment.doc_count())
+                                  for segment, _offset, data in self.segments))
+        with _generations_lock:
+            gen = _generations.get(key)
+            if gen is not None and gen.schema is self.schema:
+                _generations.move_to_end(key)
             else:
-                self.live |= ((1 << data.count) - 1) << offset
-        self._columns = {}
-        self._facet_bits = None
-        self._orders = {}
-        self._leaves = OrderedDict()
-        self._leaf_bytes = 0
-        self._token_cache = OrderedDict()
-        self._filters = OrderedDict()
-        self._bookable = None
+                gen = None
+        if gen is None:
+            live = 0
+            for segment, offset, data in self.segments:
+                if segment.has_deletions():
+                    live |= _bits(segment.all_doc_ids(), data.count) << offset
+                else:
+                    live |= ((1 << data.count) - 1) << offset
+            gen = _Generation(self.schema, reader.doc_count_all(), live)
+            with _generations_lock:
+                gen = _generations.setdefault(key, gen)
+                while len(_generations) > GENERATIONS:
+                    _generations.popitem(last=False)
+        self.gen = gen
+        self.size, self.live = gen.size, gen.live
 
     # --- per-document values ---------------------------------------------------------------
 
     def column(self, name):
         """The value of every document in the column of `name`, by document number (a segment
         without the column gives its default, as in Whoosh's sorting and facets)."""
-        values = self._columns.get(name)
+        values = self.gen.columns.get(name)
         if values is None:
             values = []
             for segment, _offset, data in self.segments:
                 values.extend(data.column(segment, name))
-            self._columns[name] = values
+            self.gen.columns[name] = values
         return values
 
     def _missing_price(self):
@@ -490,25 +523,26 @@ class _Engine:
 
     def facet_bits(self):
         """{facet: {value: bits}} over the live documents, values as Whoosh's facets key them."""
-        if self._facet_bits is None:
+        gen = self.gen
+        if gen.facet_bits is None:
             facets = {name: {} for name in (*FACET_FIELDS, "price")}
             for segment, offset, data in self.segments:
                 for name, groups in data.facet_bits(segment, self.price_buckets).items():
                     into = facets[name]
                     for value, bits in groups.items():
                         into[value] = into.get(value, 0) | bits << offset
-            self._facet_bits = {name: {v: b for v, b in ((v, b & self.live)
+            gen.facet_bits = {name: {v: b for v, b in ((v, b & self.live)
                                                           for v, b in groups.items()) if b}
                                 for name, groups in facets.items()}
-        return self._facet_bits
+        return gen.facet_bits
 
     def order(self, field):
         """Every document number sorted by (value of `field`, docnum), as Whoosh sorts."""
-        order = self._orders.get(field)
+        order = self.gen.orders.get(field)
         if order is None:
             values = self.column(field)
             # A stable sort of ascending numbers: ties stay in document order.
-            order = self._orders[field] = sorted(range(self.size), key=values.__getitem__)
+            order = self.gen.orders[field] = sorted(range(self.size), key=values.__getitem__)
         return order
 
     # --- sets of documents -----------------------------------------------------------------
@@ -516,10 +550,12 @@ class _Engine:
     def filter_bits(self, params):
         key = (params.pillar, params.kecamatan, params.kelurahan, params.kind, params.price_min,
                params.price_max, bool(params.bookable))
-        bits = self._filters.get(key)
-        if bits is not None:
-            self._filters.move_to_end(key)
-            return bits
+        gen = self.gen
+        with gen.lock:
+            bits = gen.filters.get(key)
+            if bits is not None:
+                gen.filters.move_to_end(key)
+                return bits
         bits = self.live
         for name, value in (("pillar", params.pillar), ("kecamatan", params.kecamatan),
                             ("kelurahan", params.kelurahan), ("kind", params.kind)):
@@ -532,12 +568,13 @@ class _Engine:
                            if p != missing and (lo is None or p >= lo)
                            and (hi is None or p <= hi)), self.size)
         if params.bookable:
-            if self._bookable is None:
-                self._bookable = _bits(Term("bookable", True).docs(self.searcher), self.size)
-            bits &= self._bookable
-        self._filters[key] = bits
-        if len(self._filters) > self.FILTERS:
-            self._filters.popitem(last=False)
+            if gen.bookable is None:
+                gen.bookable = _bits(Term("bookable", True).docs(self.searcher), self.size)
+            bits &= gen.bookable
+        with gen.lock:
+            gen.filters[key] = bits
+            if len(gen.filters) > self.FILTERS:
+                gen.filters.popitem(last=False)
         return bits
 
     def leaf(self, query):
@@ -545,10 +582,12 @@ class _Engine:
         is_term = query.__class__ is Term
         key = (query.fieldname, query.text if is_term else tuple(query.words), query.boost,
                None if is_term else query.slop)
-        leaf = self._leaves.get(key)
-        if leaf is not None:
-            self._leaves.move_to_end(key)
-            return leaf
+        gen = self.gen
+        with gen.lock:
+            leaf = gen.leaves.get(key)
+            if leaf is not None:
+                gen.leaves.move_to_end(key)
+                return leaf
         ids, scores = array("l"), array("d")
         searcher = self.searcher
         if query.fieldname in self.schema:
@@ -559,11 +598,14 @@ class _Engine:
                     scores.append(matcher.score())
                     matcher.next()
         words = (query.text,) if is_term else tuple(query.words)
-        leaf = self._leaves[key] = _Leaf(query.fieldname, words, ids, scores, self.size)
-        self._leaf_bytes += leaf.cost
-        while self._leaf_bytes > self.LEAF_BUDGET and len(self._leaves) > 1:
-            _key, old = self._leaves.popitem(last=False)
-            self._leaf_bytes -= old.cost
+        leaf = _Leaf(query.fieldname, words, ids, scores, self.size)
+        with gen.lock:
+            if key not in gen.leaves:
+                gen.leaves[key] = leaf
+                gen.leaf_bytes += leaf.cost
+                while gen.leaf_bytes > self.LEAF_BUDGET and len(gen.leaves) > 1:
+                    _key, old = gen.leaves.popitem(last=False)
+                    gen.leaf_bytes -= old.cost
         return leaf
 
     def _term_postings(self, query, ids, scores):
@@ -714,7 +756,8 @@ class _Engine:
     def _facets(self, bits):
         if not bits:
             return {name: {} for name in (*FACET_FIELDS, "price")}
-        return {name: {value: n for value, vbits in groups.items() if (n := (bits & vbits).bit_count())}
+        return {name: {value: n for value, vbits in groups.items()
+                       if (n := (bits & vbits).bit_count())}
                 for name, groups in self.facet_bits().items()}
 
     def _match(self, query, allowed):
@@ -769,19 +812,23 @@ class _Engine:
     def _tokens(self, docnum, text):
         """(words, startchars, endchars) of the analysed `text` of one document, as the
         highlighter's re-analysis gives them; the last TOKEN_CACHE documents are kept."""
-        cached = self._token_cache.get(docnum)
-        if cached is not None:
-            self._token_cache.move_to_end(docnum)
-            return cached
+        gen = self.gen
+        with gen.lock:
+            cached = gen.token_cache.get(docnum)
+            if cached is not None:
+                gen.token_cache.move_to_end(docnum)
+                return cached
         words, starts, ends = [], array("l"), array("l")
         for token in self.schema["content"].analyzer(text, positions=True, chars=True,
                                                      mode="index", removestops=False):
             words.append(sys.intern(token.text))
             starts.append(token.startchar)
             ends.append(token.endchar)
-        cached = self._token_cache[docnum] = (words, starts, ends)
-        if len(self._token_cache) > self.TOKEN_CACHE:
-            self._token_cache.popitem(last=False)
+        cached = (words, starts, ends)
+        with gen.lock:
+            gen.token_cache[docnum] = cached
+            if len(gen.token_cache) > self.TOKEN_CACHE:
+                gen.token_cache.popitem(last=False)
         return cached
 
     def _highlight(self, docnum, text, words, formatter):
