@@ -14,19 +14,6 @@ from tests.conftest import TEST_PASSWORD
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(autouse=True)
-def every_asset_loads(page):
-    """Fail a journey when a stylesheet, icon or script of the site fails to load, or a
-    script throws: the pages themselves may answer 404 or 422, their assets may not."""
-    broken = []
-    page.on("response", lambda r: broken.append(f"{r.status} {r.url}")
-            if r.status >= 400 and r.request.resource_type != "document" else None)
-    page.on("requestfailed", lambda r: broken.append(f"failed {r.url}: {r.failure}"))
-    page.on("pageerror", lambda exc: broken.append(f"script error: {exc}"))
-    yield
-    assert not broken, "assets or scripts failed:\n" + "\n".join(broken)
-
-
 def header(page):
     return page.get_by_role("banner")
 

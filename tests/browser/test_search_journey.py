@@ -14,18 +14,6 @@ pytestmark = pytest.mark.browser
 SETONOGEDONG = "35.71.02.1009"
 
 
-@pytest.fixture(autouse=True)
-def every_asset_loads(page):
-    """Fail the journey when a stylesheet, image or script fails to load, or a script throws."""
-    broken = []
-    page.on("response", lambda r: broken.append(f"{r.status} {r.url}")
-            if r.status >= 400 and r.request.resource_type != "document" else None)
-    page.on("requestfailed", lambda r: broken.append(f"failed {r.url}: {r.failure}"))
-    page.on("pageerror", lambda exc: broken.append(f"script error: {exc}"))
-    yield
-    assert not broken, "assets or scripts failed:\n" + "\n".join(broken)
-
-
 @pytest.fixture
 def batik(make_kampung, make_offering):
     tinalan = make_kampung(kelurahan=TINALAN, name="Kampung Canting Tinalan")
