@@ -43,6 +43,7 @@ migrate: $(VENV)/.deps
 seed: $(VENV)/.deps
 	$(BIN)/flask seed demo
 	$(BIN)/flask search rebuild
+	$(BIN)/flask stats rollup
 
 chromium: ## Debian's Chromium for the browser tests
 	@command -v chromium >/dev/null || { \

@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask
 
 from keren import (admin, api, auth, booking, cli, config, errors, extensions, kampung, main,
-                   manage, moderation, search, security, templating, web)
+                   manage, moderation, opendata, search, security, stats, templating, web)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,7 +24,7 @@ def create_app(test_config=None, instance_path=None):
     web.init_app(app)
     search.init_app(app)
     for bp in (main.bp, auth.bp, search.bp, kampung.bp, booking.bp, manage.bp, moderation.bp,
-               admin.bp, api.bp):
+               admin.bp, api.bp, stats.bp, opendata.bp):
         app.register_blueprint(bp)
     errors.init_app(app)
     cli.init_app(app)

@@ -57,6 +57,11 @@ def defaults(instance_path):
         "PHOTOS_PER_ITEM": 8,
         "BOOKING_RESPONSE_HOURS": 48,  # unanswered requests expire (always before the visit)
         "BOOKING_RATE_LIMIT": "20 per hour",
+        # seconds a month's figures may be old before the dashboard recomputes them
+        "STATS_MAX_AGE": 300,
+        # test-only negative control: count views by read-then-write, with a delay between
+        "STATS_TEST_UNGUARDED": False,
+        "STATS_TEST_RACE_DELAY": 0,
     }
 
 
@@ -90,3 +95,7 @@ def check_production(config):
                           f"use at least {MIN_SECRET_KEY_LENGTH}.")
     if config.get("DEBUG"):
         raise ConfigError("Production refuses to run with DEBUG on: unset KEREN_DEBUG.")
+    for switch in ("BOOKING_TEST_UNGUARDED", "STATS_TEST_UNGUARDED"):
+        if config.get(switch):
+            raise ConfigError(f"{switch} is a test-only switch that turns a safety guard off: "
+                              f"unset KEREN_{switch}.")

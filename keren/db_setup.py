@@ -5,6 +5,7 @@ from contextvars import ContextVar
 from flask import request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import scoped_session
 
 # True while the current request or block may read and then write: its transactions on
 # SQLite start with BEGIN IMMEDIATE, so two writers queue on the busy timeout instead of
@@ -32,6 +33,20 @@ def read_transaction():
         yield
     finally:
         _immediate.reset(token)
+
+def end_read(session):
+    """End a transaction that only read, keeping the objects it loaded as they are. SQLite
+    cannot turn a read transaction into a write one once another writer has committed, so a
+    request that reads first (in read_transaction()) ends that read before it writes; a
+    commit would expire every loaded object and the write transaction, holding the lock,
+    would load them all again."""
+    if isinstance(session, scoped_session):
+        session = session()
+    keep, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
 
 @event.listens_for(Engine, "connect")
 def _on_connect(dbapi_connection, connection_record):

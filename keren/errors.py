@@ -20,14 +20,19 @@ def _messages():
     }
 
 
-def render_error(code):
+def render_error(code, exc=None):
     title, message = _messages()[code]
-    return render_template("errors/error.html", code=code, title=title, message=message), code
+    headers = {}
+    # RFC 9110: a 405 says which methods the resource does allow.
+    if code == 405 and getattr(exc, "valid_methods", None):
+        headers["Allow"] = ", ".join(exc.valid_methods)
+    return render_template("errors/error.html", code=code, title=title, message=message), \
+        code, headers
 
 
 def init_app(app):
     for code in (400, 403, 404, 405, 413, 429):
-        app.register_error_handler(code, lambda exc, code=code: render_error(code))
+        app.register_error_handler(code, lambda exc, code=code: render_error(code, exc))
 
     @app.errorhandler(CSRFError)
     def _csrf(exc):

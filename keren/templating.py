@@ -1,7 +1,7 @@
 """Template globals and filters: money, WIB times, labels."""
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_datetime, get_locale, gettext as _
+from flask_babel import format_date, format_datetime, get_locale, gettext as _
 
 from keren.models.offering import AUDIENCES, PILLAR_LABELS, PRICE_UNITS, STOCK_MODES, Pillar
 from keren.models.report import REPORT_CATEGORIES
@@ -18,7 +18,7 @@ def rupiah(value):
     """Whole rupiah as Rp15.000; None or 0 is "Gratis"."""
     if not value:
         return _("Gratis")
-    return "Rp" + f"{int(value):,}".replace(",", ".")
+    return "Rp" + number(value)
 
 
 def wib(value, fmt="d MMM yyyy, HH.mm"):
@@ -37,9 +37,34 @@ def visit_time(slot):
              end=format_datetime(ends, "HH.mm", rebase=False))
 
 
+def span(minutes):
+    """A duration in minutes for people: "45 menit", "3 jam 20 menit", "2 hari 4 jam"."""
+    if minutes is None:
+        return "—"
+    minutes = int(round(minutes))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return _("%(d)s hari %(h)s jam", d=days, h=hours) if hours else _("%(d)s hari", d=days)
+    if hours:
+        return _("%(h)s jam %(m)s menit", h=hours, m=mins) if mins else _("%(h)s jam", h=hours)
+    return _("%(m)s menit", m=mins)
+
+
+def number(value):
+    """A whole number with Indonesian thousands dots: 12.345."""
+    return f"{int(value or 0):,}".replace(",", ".")
+
+
+def month(value):
+    """The 1st of a month as "Nov 2026"."""
+    return format_date(value, "MMM yyyy")
+
+
 def init_app(app):
     app.jinja_env.globals.update(
         current_locale=current_locale, PILLARS=list(Pillar), PILLAR_LABELS=PILLAR_LABELS,
         STATUS_LABELS=STATUS_LABELS, AUDIENCES=AUDIENCES, REPORT_CATEGORIES=REPORT_CATEGORIES,
         PRICE_UNITS=PRICE_UNITS, STOCK_MODES=STOCK_MODES)
-    app.jinja_env.filters.update(rupiah=rupiah, wib=wib, visit_time=visit_time)
+    app.jinja_env.filters.update(rupiah=rupiah, wib=wib, visit_time=visit_time, span=span,
+                               number=number, month=month)

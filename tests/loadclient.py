@@ -110,28 +110,88 @@ class Outcome:
     body: str
 
 
-def book_together(port, slot_id, party_sizes, *, timeout=120):
-    """Prepare one visitor per party size, then release all their booking POSTs at once."""
-    visitors = [Visitor(port) for _ in party_sizes]
-    tokens = [v.csrf_token() for v in visitors]
-    barrier = threading.Barrier(len(visitors))
-    outcomes = [None] * len(visitors)
+def prepared_request(port, method, path, *, cookies=None, form=None):
+    """The bytes of one HTTP/1.1 request, built before the clock starts, so that the timed part
+    of the client is only connect, send and read (the server closes the connection after each
+    response: gunicorn's sync workers do not keep connections alive)."""
+    body = urlencode(form).encode() if form is not None else b""
+    lines = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Connection: close",
+             "Accept-Encoding: identity"]
+    if cookies:
+        lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in cookies.items()))
+    if form is not None:
+        lines += ["Content-Type: application/x-www-form-urlencoded",
+                  f"Content-Length: {len(body)}"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def _dechunk(body):
+    out, rest = [], body
+    while rest:
+        size_line, _, rest = rest.partition(b"\r\n")
+        size = int(size_line.split(b";")[0], 16)
+        if size == 0:
+            break
+        out.append(rest[:size])
+        rest = rest[size + 2:]
+    return b"".join(out)
+
+
+def send_prepared(port, data, *, timeout=60):
+    """Send prepared request bytes on a new connection; (status, body text) once the server has
+    answered and closed. Measures what a browser would wait for, with as little client CPU as
+    possible: the load client shares the machine's cores with the server."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(data)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    if b"\r\ntransfer-encoding: chunked" in head.lower():
+        body = _dechunk(body)
+    return status, body.decode(errors="replace")
+
+
+def release_together(port, requests, *, timeout=120):
+    """Send every prepared request at once (one thread each, released by a barrier); the
+    outcomes in the same order."""
+    barrier = threading.Barrier(len(requests))
+    outcomes = [None] * len(requests)
 
     def run(i):
-        body = urlencode({"csrf_token": tokens[i], "party_size": party_sizes[i],
-                          "name": f"Pengunjung {i}", "phone": "0812-3456-7890",
-                          "idempotency_key": f"load-{slot_id}-{i}-{time.monotonic_ns()}"})
         barrier.wait(timeout=timeout)
         started = time.perf_counter()
         try:
-            status, text, _headers = visitors[i].request("POST", f"/pesan/{slot_id}", body)
-        except OSError as exc:
+            status, text = send_prepared(port, requests[i], timeout=timeout)
+        except (OSError, ValueError, IndexError) as exc:
             status, text = 0, str(exc)
         outcomes[i] = Outcome(status, time.perf_counter() - started, text)
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(visitors))]
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(requests))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=timeout)
     return outcomes
+
+
+def booking_requests(port, slot_id, party_sizes):
+    """One visitor (own session cookie and CSRF token) per party size, and the booking POST
+    each of them will send, fully prepared."""
+    requests = []
+    for i, size in enumerate(party_sizes):
+        visitor = Visitor(port)
+        token = visitor.csrf_token()
+        requests.append(prepared_request(port, "POST", f"/pesan/{slot_id}", cookies=visitor.cookies,
+                                         form={"csrf_token": token, "party_size": size,
+                                               "name": f"Pengunjung {i}",
+                                               "phone": "0812-3456-7890",
+                                               "idempotency_key":
+                                                   f"load-{slot_id}-{i}-{time.monotonic_ns()}"}))
+    return requests
+
+
+def book_together(port, slot_id, party_sizes, *, timeout=120):
+    """Prepare one visitor per party size, then release all their booking POSTs at once."""
+    return release_together(port, booking_requests(port, slot_id, party_sizes), timeout=timeout)

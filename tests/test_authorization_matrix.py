@@ -66,6 +66,9 @@ MATRIX = {
     "/media/<name>": (public, None),
     "/kampung/<slug>": (public, None),
     "/kampung/<slug>/<offering_slug>": (public, None),
+    # Before the manager's routes below archive the offering.
+    "/wa/kampung/<int:kampung_id>": (public, None),
+    "/wa/penawaran/<int:offering_id>": (public, None),
     "/lapor/kampung/<int:kampung_id>": (public, None),
     "/lapor/penawaran/<int:offering_id>": (public, None),
     "/kelola/": (logged_in, None),
@@ -105,7 +108,21 @@ MATRIX = {
     "/admin/peran/<int:user_id>/cabut": (city, {}),
     "/admin/audit": (city, None),
     "/cari": (public, None),
+    "/statistik": (any_admin, None),
+    "/statistik/skor.<fmt>": (any_admin, None),
+    "/transparansi": (public, None),
+    "/data-terbuka/skor.<fmt>": (public, None),
+    "/kelola/kampung/<int:kampung_id>/statistik": (manager, None),
     "/api/v1/search": (public, None),
+    "/api/v1/kelurahan": (public, None),
+    "/api/v1/kampung": (public, None),
+    "/api/v1/offerings": (public, None),
+    "/api/v1/openapi.json": (public, None),
+    "/data-terbuka": (public, None),
+    "/data-terbuka/kampung.csv": (public, None),
+    "/data-terbuka/kampung.json": (public, None),
+    "/data-terbuka/penawaran.csv": (public, None),
+    "/data-terbuka/penawaran.json": (public, None),
     "/pesan/<int:slot_id>": (public, {"party_size": "1", "name": "Tamu Uji",
                                       "phone": "0813-3344-5566"}),
     "/pesanan/<code>": (booking_owner, None),
@@ -133,7 +150,8 @@ MATRIX = {
 # POSTs only refusals are checked for "nothing changed".
 SIDE_FREE = {"/", "/bahasa/<lang>", "/akun/daftar", "/akun/masuk", "/akun/keluar", "/akun/",
              "/akun/kata-sandi", "/kelola/", "/kelola/kampung/baru", "/moderasi/",
-             "/admin/peran", "/admin/audit", "/kelola/pesanan"}
+             "/admin/peran", "/admin/audit", "/kelola/pesanan", "/statistik",
+             "/statistik/skor.<fmt>", "/transparansi", "/data-terbuka/skor.<fmt>"}
 
 
 def normalise(rule):
@@ -205,6 +223,8 @@ def url_for_rule(rule, values):
             return values["tindakan"]
         if name == "lang":
             return "en"
+        if name == "fmt":
+            return "csv"
         if name == "slug" and "kelurahan" in rule:
             return values["kelurahan_slug"]
         return str(values[name])

@@ -3,11 +3,12 @@ passed explicitly; slots start on Saturday 5 December 2026 at 09.00 WIB."""
 from datetime import datetime, time, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from keren import mail
 from keren.extensions import db
 from keren.models import AuditEntry, Booking, BookingStatus, Notification, SlotStatus, VisitSlot
+from keren.models.base import utcnow
 from keren.services import booking
 from keren.services.booking import SlotFull, SlotUnavailable
 from keren.services.errors import InvalidValue, NotAllowed
@@ -277,6 +278,47 @@ def test_a_request_for_more_places_than_are_left_changes_nothing(slot):
     assert booked(slot) == 10
 
 
+def test_check_request_refuses_from_what_it_read_and_writes_nothing(slot):
+    made, _token = request(slot, 8, idempotency_key="form-key-first")
+    before = (count(Booking), count(AuditEntry), count(Notification))
+    with pytest.raises(SlotFull, match="tidak cukup") as refused:
+        booking.check_request(slot, party_size=3, now=NOW, **VISITOR)
+    assert refused.value.field == "slot"
+    # Room as read is no promise, only no refusal; the same form again is the earlier booking.
+    assert booking.check_request(slot, party_size=2, now=NOW, **VISITOR) is None
+    assert booking.check_request(slot, party_size=3, now=NOW, idempotency_key="form-key-first",
+                                 **VISITOR) == made
+    with pytest.raises(InvalidValue):
+        booking.check_request(slot, party_size=1, now=NOW, name="Rina", phone="12345")
+    assert not db.session.new and not db.session.dirty
+    db.session.rollback()
+    assert (count(Booking), count(AuditEntry), count(Notification)) == before
+    assert booked(slot) == 8
+
+
+def test_places_taken_after_the_check_are_still_refused_by_the_claim(slot):
+    before = (count(Booking), count(AuditEntry), count(Notification))
+    loaded = booking.slot_for_request(slot.id)
+    assert booking.check_request(loaded, party_size=3, now=NOW, **VISITOR) is None
+    # Another request takes the places between this one's read and its write.
+    db.session.execute(update(VisitSlot).where(VisitSlot.id == slot.id).values(booked=9))
+    with pytest.raises(SlotFull):
+        booking.request_visit(loaded, party_size=3, now=NOW, **VISITOR)
+    db.session.rollback()
+    assert (count(Booking), count(AuditEntry), count(Notification)) == before
+    assert booked(slot) == 0
+
+
+def test_a_claim_refused_after_the_notices_were_written_sends_no_mail(app, slot):
+    request(slot, 10)
+    mail.outbox(app).clear()
+    with pytest.raises(SlotFull):
+        booking.request_visit(slot, party_size=1, now=NOW, **VISITOR)
+    db.session.rollback()
+    db.session.commit()
+    assert mail.outbox(app) == []
+
+
 @pytest.mark.parametrize("party_size", [0, 3, 7])
 def test_the_party_size_must_be_within_the_slots_bounds(make_slot, party_size):
     bounded = make_slot(capacity=20, min_party=4, max_party=6)
@@ -453,8 +495,10 @@ def test_the_demo_seed_opens_visits_and_classes_on_saturday_mornings_once(app):
     bookable = [o for o in offerings if o.is_bookable]
     assert {o.pillar for o in bookable} == {Pillar.WISATA, Pillar.EDUKASI}
     assert all(o.pillar == Pillar.DAGANG for o in offerings if not o.is_bookable)
-    slots = db.session.scalars(select(VisitSlot)).all()
+    # The coming weeks' slots; the past ones belong to the demo activity (test_stats_services).
+    slots = db.session.scalars(select(VisitSlot).where(VisitSlot.starts_at > utcnow())).all()
     assert counts["slots"] == len(slots) >= 3 * len(bookable)
+    every_slot = count(VisitSlot)
     for slot in slots:
         starts = slot.starts_at.astimezone(WIB)
         assert (starts.weekday(), starts.hour, slot.ends_at.astimezone(WIB).hour) == (5, 9, 11)
@@ -462,4 +506,4 @@ def test_the_demo_seed_opens_visits_and_classes_on_saturday_mornings_once(app):
     assert all(booking.open_slots(o) for o in bookable)
     _rows, again = demo.seed_demo(app.config)
     db.session.commit()
-    assert again["slots"] == 0 and count(VisitSlot) == len(slots)
+    assert again["slots"] == 0 and count(VisitSlot) == every_slot

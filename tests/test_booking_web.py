@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
 from keren import mail
 from keren.extensions import db
@@ -181,7 +181,7 @@ def test_the_radios_choose_another_slot_of_the_same_offering(web, offering, make
     assert fresh(VisitSlot, foreign.id).booked == 0
 
 
-def test_a_full_slot_answers_409_with_the_offering_page_and_changes_nothing(web, offering, make_slot):
+def test_a_full_slot_answers_409_with_the_reason_and_changes_nothing(web, offering, make_slot):
     small = make_slot(capacity=3)
     assert book(web, offering, small).status_code == 302
     before = bookings_count()
@@ -204,6 +204,86 @@ def test_a_closed_or_past_slot_answers_409_with_the_reason(web, offering, slot, 
     db.session.commit()
     response = book(web, offering, slot)
     assert response.status_code == 409 and bookings_count() == 0
+
+
+def statements_of(action):
+    """The SQL statements the application sends while `action()` runs (a response)."""
+    sent = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        sent.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = action()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return response, sent
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_a_full_slot_is_refused_from_a_plain_read_without_the_write_lock(web, make_user, offering,
+                                                                         make_slot, signed_in):
+    small = make_slot(capacity=2)
+    assert book(web, offering, small).status_code == 302
+    if signed_in:
+        make_user(name="Dewi", email="dewi@contoh.id")
+        web.login("dewi@contoh.id")
+    form_url = form_page(web)
+    data = {**GUEST, "slot": str(small.id), "idempotency_key": uuid.uuid4().hex,
+            "csrf_token": web.token(form_url)}
+    response, sent = statements_of(lambda: web.client.post(f"/pesan/{small.id}", data=data))
+    assert response.status_code == 409 and "tidak cukup" in text_of(response)
+    # Nothing that writes or waits for a writer: no claim, no insert, and on SQLite no
+    # BEGIN IMMEDIATE (the lock every booking queues for).
+    assert sent and all(s.startswith(("SELECT", "BEGIN")) for s in sent), sent
+    assert not [s for s in sent if "IMMEDIATE" in s or "FOR UPDATE" in s]
+    assert fresh(VisitSlot, small.id).booked == 2
+
+
+def test_a_booking_claims_its_places_last_after_a_read_without_the_lock(web, backend, offering,
+                                                                          slot):
+    form_url = form_page(web)
+    data = {**GUEST, "slot": str(slot.id), "idempotency_key": uuid.uuid4().hex,
+            "csrf_token": web.token(form_url)}
+    response, sent = statements_of(lambda: web.client.post(f"/pesan/{slot.id}", data=data))
+    assert response.status_code == 302
+    # The conditional UPDATE is the last statement before the commit, so the slot's row is
+    # locked (PostgreSQL) only until that commit; the booking and its rows come before it.
+    assert sent[-1].startswith("UPDATE visit_slot SET booked=(visit_slot.booked +")
+    assert any(s.startswith("INSERT INTO booking") for s in sent)
+    if backend == "sqlite":
+        # Everything is read first in a plain transaction; the one that takes the write lock
+        # only checks the form key again and writes.
+        immediate = sent.index("BEGIN IMMEDIATE")
+        assert sent.count("BEGIN IMMEDIATE") == 1 and sent[0] == "BEGIN"
+        assert [s.split()[0] for s in sent[immediate + 1:]] == \
+            ["SELECT", "SAVEPOINT", "INSERT", "RELEASE", "INSERT", "INSERT", "UPDATE"]
+    assert fresh(VisitSlot, slot.id).booked == 2
+
+
+def test_the_refusal_keeps_what_was_typed_and_offers_the_slots_still_open(web, offering,
+                                                                          make_slot):
+    full = make_slot(capacity=2)
+    other = make_slot(start=visit_start(days=4), capacity=5)
+    assert book(web, offering, full).status_code == 302
+    response = book(web, offering, full, note="Bawa kursi roda")
+    html = text_of(response)
+    assert response.status_code == 409
+    assert "Maaf, tempat di jadwal ini tidak cukup lagi" in html
+    assert 'value="Rina Wulandari"' in html and 'value="0813-3344-5566"' in html
+    assert 'value="rina@contoh.id"' in html and "Bawa kursi roda</textarea>" in html
+    # The slots still open to choose from; not the full one.
+    assert f'name="slot" value="{other.id}"' in html and "sisa 5 tempat" in html
+    assert f'name="slot" value="{full.id}"' not in html
+    assert f'action="/pesan/{other.id}#pesan"' in html
+    # The same form, sent again for the other slot, books (it is the same submission key).
+    again = dict(re.findall(r'name="(csrf_token|idempotency_key)" type="hidden" value="([^"]+)"',
+                            html))
+    retry = web.client.post(f"/pesan/{other.id}", data={**GUEST, **again, "slot": str(other.id),
+                                                         "note": "Bawa kursi roda"})
+    assert retry.status_code == 302 and "/pesanan/KRN-" in retry.headers["Location"]
+    assert fresh(VisitSlot, other.id).booked == 2
 
 
 @pytest.mark.parametrize("fields, message", [

@@ -24,9 +24,11 @@ def test_published_kampung_page_shows_profile_whatsapp_and_map(client, make_kamp
     assert "Kampung Tahu Uji" in html
     assert "Belajar Membuat Tahu" in html
     assert "Tahu Belum Tayang" not in html
-    assert "https://wa.me/6281234567890?text=" in html
-    link = html.split("https://wa.me/6281234567890?text=")[1].split('"')[0]
-    assert "Kampung Tahu Uji" in unquote(link)
+    # The button goes through our counting redirect to wa.me with a greeting.
+    assert f'href="/wa/kampung/{kampung.id}"' in html
+    target = client.get(f"/wa/kampung/{kampung.id}").headers["Location"]
+    assert target.startswith("https://wa.me/6281234567890?text=")
+    assert "Kampung Tahu Uji" in unquote(target)
     assert "openstreetmap.org/?mlat=" in html
     assert "Laporkan profil ini" in html
 
@@ -66,8 +68,9 @@ def test_offering_page_shows_price_details_and_kampung(client, make_kampung, mak
     assert "120 menit" in html and "Tenun ikat" in html and "SMP" in html
     assert "5–25" in html
     assert f'href="/kampung/{kampung.slug}"' in html
-    link = unquote(html.split("https://wa.me/")[1].split('"')[0])
-    assert "Kelas Menenun" in link
+    assert f'href="/wa/penawaran/{offering.id}"' in html
+    target = client.get(f"/wa/penawaran/{offering.id}").headers["Location"]
+    assert target.startswith("https://wa.me/") and "Kelas Menenun" in unquote(target)
 
 
 def test_free_offering_is_shown_as_gratis(client, make_kampung, make_offering):

@@ -11,11 +11,22 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 CACHE_SECONDS = 60
 
 
-def _error(message, status=400):
+def error(message, status=400):
+    """`{"error": message}` with `status`, never cached."""
     response = jsonify({"error": str(message)})
     response.status_code = status
     response.cache_control.no_store = True
     return response
+
+
+def cacheable(body):
+    """`body` as JSON, public for CACHE_SECONDS, with an ETag of its bytes; 304 Not Modified
+    when the request's If-None-Match names that ETag."""
+    response = jsonify(body)
+    response.cache_control.public = True
+    response.cache_control.max_age = CACHE_SECONDS
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 def _place(kelurahan):
@@ -52,14 +63,14 @@ def search():
     """Search published kampung and offerings: the same parameters as /cari, as JSON."""
     form = SearchForm(request.args)
     if not form.validate():
-        return _error(form.error_messages()[0])
+        return error(form.error_messages()[0])
     if problems := unknown_places(form, place_names()):
-        return _error(problems[0][1])
+        return error(problems[0][1])
     params = form.params()
     try:
         result = run_search(params)
     except SearchUnavailable:
-        return _error(_("Maaf, pencarian belum bisa dipakai. Coba lagi sebentar lagi."), 503)
+        return error(_("Maaf, pencarian belum bisa dipakai. Coba lagi sebentar lagi."), 503)
     # Past the last page there is nothing (the engine would repeat the last page).
     hits = result.hits if params.page <= result.pages else []
     body = {
@@ -67,8 +78,5 @@ def search():
         "per_page": params.per_page, "results": [_result(hit) for hit in hits],
         "facets": _facets(result.facets), "suggestion": result.suggestion,
     }
-    response = jsonify(body)
     record_search(params, result.total, "api")
-    response.cache_control.public = True
-    response.cache_control.max_age = CACHE_SECONDS
-    return response
+    return cacheable(body)

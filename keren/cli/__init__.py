@@ -1,5 +1,5 @@
 """Flask CLI commands: a click group per concern."""
-from keren.cli import bookings, search, seed, users
+from keren.cli import bookings, search, seed, stats, users
 
 
 def init_app(app):
@@ -7,3 +7,4 @@ def init_app(app):
     app.cli.add_command(seed.group)
     app.cli.add_command(search.group)
     app.cli.add_command(bookings.group)
+    app.cli.add_command(stats.group)

@@ -3,7 +3,7 @@ import click
 from flask import current_app
 
 from keren.extensions import db
-from keren.services import demo, places
+from keren.services import demo, demo_activity, places
 
 group = click.Group("seed", help="Load reference data and demo content.")
 
@@ -37,3 +37,7 @@ def demo_content(force):
         click.echo(f"  {role:<{width}}  {email:<46} {name}")
     click.echo(f"Demo data ready: {len(rows)} accounts, {counts['kampung']} kampung, "
                f"{counts['offerings']} offerings.")
+    activity = demo_activity.summary()
+    click.echo(f"Demo activity: {activity['bookings']} bookings in {activity['slots']} past "
+               f"slots, {activity['page_stat_rows']} daily page counters, "
+               f"{activity['searches']} searches (bookings marked as demo).")

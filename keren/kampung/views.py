@@ -15,6 +15,7 @@ from keren.phone import whatsapp_url
 from keren.services import (booking as booking_service, kampung as kampung_service, moderation,
                             offerings as offering_service)
 from keren.services.errors import ServiceError
+from keren.stats import collect
 from keren.web import attach_error, expire_overdue_bookings
 
 bp = Blueprint("kampung", __name__)
@@ -51,6 +52,18 @@ def kampung_whatsapp(kampung, offering=None):
     return whatsapp_url(kampung.whatsapp, text)
 
 
+def whatsapp_button(kampung, offering=None):
+    """The WhatsApp button's link: on a public page through our redirect, which counts the
+    click; on a preview (draft, pending) straight to wa.me, uncounted."""
+    if not kampung.whatsapp:
+        return None
+    if offering is None and kampung.is_published:
+        return url_for("stats.whatsapp_kampung", kampung_id=kampung.id)
+    if offering is not None and offering.is_public:
+        return url_for("stats.whatsapp_offering", offering_id=offering.id)
+    return kampung_whatsapp(kampung, offering)
+
+
 def osm_url(kampung):
     if kampung.latitude is None:
         return kampung.kelurahan.osm_url
@@ -62,9 +75,13 @@ def osm_url(kampung):
 def kampung_page(slug):
     """A kampung's profile with its published offerings."""
     kampung = _visible_kampung(slug)
-    return render_template("kampung/kampung.html", kampung=kampung,
+    page = render_template("kampung/kampung.html", kampung=kampung,
                            offerings=offering_service.public_offerings(kampung=kampung),
-                           whatsapp=kampung_whatsapp(kampung), osm=osm_url(kampung))
+                           whatsapp=whatsapp_button(kampung),
+                           osm=osm_url(kampung))
+    if kampung.is_published:
+        collect.record(kampung)
+    return page
 
 
 @bp.get("/kampung/<slug>/<offering_slug>")
@@ -73,14 +90,17 @@ def offering_page(slug, offering_slug):
     offering = offering_service.by_slugs(slug, offering_slug)
     if offering is None or not offering.is_visible_to(current_user):
         abort(404)
-    return render_offering(offering)
+    page = render_offering(offering)
+    if offering.is_public:
+        collect.record(offering.kampung, offering)
+    return page
 
 
 def render_offering(offering, *, booking_form=None, status=200):
     """The offering page; with its "Pesan kunjungan" form when it takes bookings. The booking
     POST renders it again with that form's errors."""
     return render_template("kampung/offering.html", offering=offering, kampung=offering.kampung,
-                           whatsapp=kampung_whatsapp(offering.kampung, offering),
+                           whatsapp=whatsapp_button(offering.kampung, offering),
                            osm=osm_url(offering.kampung), slots=_bookable_slots(offering),
                            booking_form=booking_form or VisitRequestForm.blank(current_user)), status
 

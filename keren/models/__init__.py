@@ -6,9 +6,10 @@ from keren.models.offering import Offering, Pillar
 from keren.models.place import Kecamatan, Kelurahan
 from keren.models.report import Notification, Report, ReportStatus
 from keren.models.searchlog import SearchLog
+from keren.models.stats import MonthlyStat, PageStat, SearchStat
 from keren.models.status import Status
 from keren.models.user import Role, User
 
 __all__ = ["AuditEntry", "Booking", "BookingStatus", "SlotStatus", "VisitSlot", "Kampung", "KampungMember", "Kecamatan", "Kelurahan", "MemberRole",
-           "Notification", "Offering", "Photo", "Pillar", "Report", "ReportStatus", "Role",
-           "SearchLog", "Status", "User"]
+           "MonthlyStat", "Notification", "Offering", "PageStat", "Photo", "Pillar", "Report",
+           "ReportStatus", "Role", "SearchLog", "SearchStat", "Status", "User"]

@@ -114,9 +114,11 @@ class Booking(db.Model):
     # One booking per form submission, however often it is sent (double tap, retry).
     idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     reason: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     respond_by: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the kampung first answered (confirmed or declined): the host's response time.
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     slot = relationship("VisitSlot", back_populates="bookings")
     user = relationship("User")

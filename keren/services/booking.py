@@ -3,10 +3,15 @@
 Places are claimed with
     UPDATE visit_slot SET booked = booked + :n
     WHERE id = :id AND status = 'open' AND booked + :n <= capacity
-and the booking row is written only when exactly one row was updated, in the same
-transaction, so two requests can never both take the last places (a read-check-write
-overbooks under several workers; `with_for_update()` does nothing on SQLite). Places go back
-the same way. A CHECK constraint (0 <= booked <= capacity) backs it.
+checked by its row count, in the same transaction as the booking row, which commits only
+when exactly one row was updated; so two requests can never both take the last places (a
+read-check-write overbooks under several workers; `with_for_update()` does nothing on
+SQLite). Places go back the same way. A CHECK constraint (0 <= booked <= capacity) backs it.
+
+The claim is the last statement before the commit: the booking, its audit entry and the
+notices are written first, so the slot's row lock (PostgreSQL) is held only from the UPDATE
+to the COMMIT. `check_request` gives the answers a plain read can give (a repeated form, bad
+input, a slot closed or already full) without any lock; it may refuse, it never grants.
 """
 import hashlib
 import hmac
@@ -18,9 +23,11 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 
 from keren.extensions import db
-from keren.models import Booking, BookingStatus, Offering, SlotStatus, VisitSlot
+from keren.models import (Booking, BookingStatus, Kampung, KampungMember, Offering,
+                          SlotStatus, VisitSlot)
 from keren.models.base import utcnow
 from keren.phone import normalize_phone
 from keren.services import audit, notify
@@ -180,11 +187,13 @@ def cancel_slot(slot, *, actor, reason, now=None):
     db.session.flush()
 
 
-def open_slots(offering, *, now=None):
+def open_slots(offering, *, now=None, expire=True):
     """Future open slots with room for at least the smallest party and not past the cut-off,
-    soonest first. Overdue requests are expired first, so their places show as free."""
+    soonest first. Overdue requests are expired first, so their places show as free
+    (`expire=False` when the caller has just done so)."""
     now = now or utcnow()
-    expire_overdue(now=now, offering=offering)
+    if expire:
+        expire_overdue(now=now, offering=offering)
     cutoff = now + timedelta(hours=offering.booking_cutoff_hours)
     return db.session.scalars(
         select(VisitSlot).where(VisitSlot.offering_id == offering.id,
@@ -253,11 +262,15 @@ def _release(slot_id, party_size):
         .execution_options(synchronize_session=False))
 
 
-def request_visit(slot, *, party_size, name, phone, email=None, note="", user=None,
-                  idempotency_key=None, now=None):
-    """Ask for places in a slot. Returns (booking, manage token or None when this is a repeat
-    of an earlier submission). Raises SlotFull, SlotUnavailable, InvalidValue."""
-    now = now or utcnow()
+def slot_for_request(slot_id):
+    """The slot with its offering and kampung, in one query."""
+    return db.session.get(VisitSlot, slot_id, options=[
+        joinedload(VisitSlot.offering).joinedload(Offering.kampung)])
+
+
+def _earlier_or_refusal(slot, *, party_size, name, phone, idempotency_key, now):
+    """The checks request_visit makes before claiming. Returns the booking an earlier sending
+    of the same form made, or None; raises SlotUnavailable, InvalidValue."""
     offering = slot.offering
     if not offering.is_public or not offering.is_bookable:
         raise SlotUnavailable(_("Penawaran ini tidak bisa dipesan."))
@@ -265,12 +278,10 @@ def request_visit(slot, *, party_size, name, phone, email=None, note="", user=No
         existing = db.session.scalar(select(Booking).where(
             Booking.idempotency_key == idempotency_key))
         if existing is not None:
-            return existing, None
-    name = " ".join((name or "").split())
-    if not name:
+            return existing
+    if not " ".join((name or "").split()):
         raise InvalidValue(_("Nama wajib diisi."), field="name")
-    e164 = normalize_phone(phone)
-    if e164 is None:
+    if normalize_phone(phone) is None:
         raise InvalidValue(_("Nomor WhatsApp tidak valid. Contoh: 0812-3456-7890."),
                            field="phone")
     cutoff = now + timedelta(hours=offering.booking_cutoff_hours)
@@ -280,20 +291,64 @@ def request_visit(slot, *, party_size, name, phone, email=None, note="", user=No
     if not (slot.min_party <= party_size <= slot.max_party):
         raise InvalidValue(_("Jumlah orang untuk jadwal ini %(lo)d sampai %(hi)d.",
                              lo=slot.min_party, hi=slot.max_party), field="party_size")
+    return None
+
+
+def _slot_full():
+    return SlotFull(_("Maaf, tempat di jadwal ini tidak cukup lagi. Pilih jadwal lain atau "
+                      "kurangi jumlah orang."), field="slot")
+
+
+def check_request(slot, *, party_size, name, phone, email=None, note="", user=None,
+                  idempotency_key=None, now=None):
+    """Answer what a read can, before any lock is taken: returns the booking an earlier
+    sending of the same form made (or None), raises what request_visit would raise, and
+    SlotFull when the places left *as read* are too few. Writes nothing; when it says go
+    ahead, it loads what request_visit will need. None is no promise: only request_visit's
+    conditional UPDATE grants places. Read the slot in this same transaction
+    (slot_for_request), so that `booked` is not older than the request."""
+    now = now or utcnow()
+    earlier = _earlier_or_refusal(slot, party_size=party_size, name=name, phone=phone,
+                                  idempotency_key=idempotency_key, now=now)
+    if earlier is not None:
+        return earlier
+    if slot.booked + party_size > slot.capacity:
+        raise _slot_full()
+    # Going ahead: load the kelurahan (audit) and the managers to notify now, so that the
+    # write transaction only writes.
+    db.session.scalars(select(Kampung).where(Kampung.id == slot.offering.kampung_id).options(
+        joinedload(Kampung.kelurahan),
+        selectinload(Kampung.members).joinedload(KampungMember.user))).one()
+    return None
+
+
+def request_visit(slot, *, party_size, name, phone, email=None, note="", user=None,
+                  idempotency_key=None, now=None):
+    """Ask for places in a slot. Returns (booking, manage token or None when this is a repeat
+    of an earlier submission). Raises SlotFull, SlotUnavailable, InvalidValue; after SlotFull
+    the booking, audit and notice rows are flushed but hold no places: roll back, as after
+    any service error."""
+    now = now or utcnow()
+    offering = slot.offering
+    existing = _earlier_or_refusal(slot, party_size=party_size, name=name, phone=phone,
+                                   idempotency_key=idempotency_key, now=now)
+    if existing is not None:
+        return existing, None
+    name = " ".join(name.split())
+    cutoff = now + timedelta(hours=offering.booking_cutoff_hours)
     respond_within, unguarded, delay = _settings()
     token = secrets.token_urlsafe(24)
     # Test-only negative control: None unless BOOKING_TEST_UNGUARDED is on.
     claimed = _claim_unguarded(slot.id, party_size, delay) if unguarded else None
+    if claimed is False:
+        raise _slot_full()
     for attempt in range(CODE_ATTEMPTS):
         try:
             with db.session.begin_nested():
-                if claimed is False or (claimed is None and not _claim(slot.id, party_size,
-                                                                       cutoff)):
-                    raise SlotFull(_("Maaf, tempat di jadwal ini tidak cukup lagi. Pilih jadwal "
-                                     "lain atau kurangi jumlah orang."), field="slot")
                 booking = Booking(code=new_code(), slot_id=slot.id, party_size=party_size,
-                                  name=name[:100], phone=e164, email=(email or None),
-                                  note=(note or "")[:1000], user_id=getattr(user, "id", None),
+                                  name=name[:100], phone=normalize_phone(phone),
+                                  email=(email or None), note=(note or "")[:1000],
+                                  user_id=getattr(user, "id", None),
                                   token_hash=hash_token(token), idempotency_key=idempotency_key,
                                   created_at=now,
                                   respond_by=min(now + respond_within, slot.starts_at))
@@ -305,23 +360,32 @@ def request_visit(slot, *, party_size, name, phone, email=None, note="", user=No
                 Booking.idempotency_key == idempotency_key)) if idempotency_key else None
             if existing is not None:
                 return existing, None
-            # Otherwise the random code was taken: the savepoint gave the places back, so
-            # claim them again under a new code.
+            # Otherwise the random code was taken: try a new one.
             if attempt == CODE_ATTEMPTS - 1:
                 raise
-    db.session.refresh(slot)
     audit.record("booking.requested", actor=user, target=booking, kelurahan=offering.kelurahan,
                  now=now, party_size=party_size, slot_id=slot.id)
     notify.notify_booking(booking, "booking.requested", token=token)
     db.session.flush()
+    # Last, so that the slot's row stays locked (PostgreSQL) only until the commit that
+    # follows: claim the places, or none of the rows above may stand.
+    if claimed is None and not _claim(slot.id, party_size, cutoff):
+        raise _slot_full()
+    db.session.expire(slot, ["booked"])
     return booking, token
 
 
+# The moves that answer a request.
+ANSWERS = (BookingStatus.CONFIRMED, BookingStatus.DECLINED)
+
+
 def _move(booking, status, *, now, reason=None, release=False):
-    """Change status with a conditional UPDATE, so two clicks cannot release places twice."""
+    """Change status with a conditional UPDATE, so two clicks cannot release places twice.
+    Confirming or declining is the kampung's answer: its time is kept in `answered_at`."""
+    answered = {"answered_at": now} if status in ANSWERS else {}
     result = db.session.execute(
         update(Booking).where(Booking.id == booking.id, Booking.status == booking.status)
-        .values(status=status, responded_at=now, reason=reason)
+        .values(status=status, responded_at=now, reason=reason, **answered)
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
         db.session.refresh(booking)
@@ -420,7 +484,6 @@ def by_code_and_token(code, token):
 
 def inbox(user, *, now=None):
     """Bookings of the kampung this user manages, the open requests first."""
-    from keren.models import Kampung, KampungMember
     expire_overdue(now=now)
     return db.session.scalars(
         select(Booking).join(Booking.slot).join(VisitSlot.offering).join(Offering.kampung)

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from keren.data.demo_offerings import DEMO_OFFERINGS
 from keren.extensions import db
 from keren.models import Kampung, Offering, Role, Status
-from keren.services import accounts, booking, moderation, offerings, photos, places
+from keren.services import (accounts, booking, demo_activity, moderation, offerings, photos,
+                            places)
 from keren.services import kampung as kampung_service
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -179,4 +180,5 @@ def seed_demo(config):
     """Everything `make run` shows. Flushes. Returns (account rows, counts)."""
     users, rows = seed_accounts()
     counts = seed_kampung(users, config)
+    counts["activity"] = demo_activity.seed_activity()
     return rows, counts

@@ -23,6 +23,14 @@ def read_kelurahan_csv(path=KELURAHAN_CSV):
     return rows
 
 
+def reference_slugs(path=KELURAHAN_CSV):
+    """(kecamatan slugs, kelurahan slugs) of the official list, in its order: the places that
+    `load_reference_data` creates, known without a database (for the API's OpenAPI document)."""
+    rows = read_kelurahan_csv(path)
+    return (list(dict.fromkeys(slugify(row["kecamatan"]) for row in rows)),
+            [slugify(row["kelurahan"]) for row in rows])
+
+
 def load_reference_data(path=KELURAHAN_CSV):
     """Insert or update every kecamatan and kelurahan by Kemendagri code. Idempotent. Flushes.
 

@@ -7,8 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from keren.extensions import db
+from keren.models import VisitSlot
 from keren.services import booking as booking_service
 from tests.browser.axe import assert_accessible
 from tests.browser.test_kampung_journey import log_in, log_out
@@ -83,3 +85,42 @@ def test_a_guest_books_the_kampung_confirms_and_the_guest_cancels(page, live_ser
     # The places are back.
     page.goto(live_server + bookable_offering)
     expect(page.get_by_text("sisa 10 tempat")).to_be_visible()
+
+
+def test_a_guest_whose_slot_filled_meanwhile_keeps_the_form_and_books_another(
+        page, live_server, bookable_offering):
+    # Two slots; the guest fills in the form for the first one.
+    first = db.session.scalar(select(VisitSlot))
+    owner = first.offering.kampung.members[0].user
+    booking_service.add_slot(first.offering, actor=owner,
+                             starts_at=first.starts_at + timedelta(days=1),
+                             ends_at=first.ends_at + timedelta(days=1), capacity=6)
+    db.session.commit()
+    page.goto(live_server + bookable_offering)
+    booking = page.get_by_role("region", name="Pesan kunjungan")
+    booking.get_by_label("Jumlah orang").fill("2")
+    booking.get_by_label("Nama", exact=True).fill("Rina Wulandari")
+    booking.get_by_label("Nomor WhatsApp").fill("0813-3344-5566")
+    booking.get_by_label("Catatan (tidak wajib)").fill("Rombongan keluarga")
+
+    # Meanwhile others take every place of the first slot.
+    booking_service.request_visit(first, party_size=10, name="Rombongan Sekolah",
+                                  phone="0812-1111-2222")
+    db.session.commit()
+    booking.get_by_role("button", name="Pesan").click()
+
+    # The message, what was typed, and the slot still open to choose.
+    expect(page.get_by_text("Maaf, tempat di jadwal ini tidak cukup lagi.")).to_be_visible()
+    booking = page.get_by_role("region", name="Pesan kunjungan")
+    expect(booking.get_by_label("Nama", exact=True)).to_have_value("Rina Wulandari")
+    expect(booking.get_by_label("Nomor WhatsApp")).to_have_value("0813-3344-5566")
+    expect(booking.get_by_label("Catatan (tidak wajib)")).to_have_value("Rombongan keluarga")
+    expect(booking.get_by_label("Jumlah orang")).to_have_value("2")
+    expect(booking.get_by_text("sisa 6 tempat")).to_be_visible()
+    expect(booking.get_by_text("sisa 0 tempat")).to_have_count(0)
+    assert_accessible(page, "booking form sent back: slot full")
+    booking.get_by_text("sisa 6 tempat").click()
+    booking.get_by_role("button", name="Pesan").click()
+
+    expect(page.get_by_role("heading", name=re.compile(r"Pesanan KRN-[2-9A-Z]{5}"))).to_be_visible()
+    expect(page.get_by_text("Menunggu konfirmasi")).to_be_visible()
