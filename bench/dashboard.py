@@ -20,7 +20,8 @@ Then it measures, in-process with the Flask test client and a city admin logged 
 - refresh: refresh_month of the current month and of the previous one (both are unsettled,
   so both are recomputed every STATS_MAX_AGE seconds), a GET right after the current month
   was made stale, and a GET after STATS_MAX_AGE without traffic (every unsettled month
-  stale);
+  stale); each of these GETs answers from the stored figures, and the recompute it leaves
+  for after its response (run when the response is closed) is timed separately;
 - the baseline in the same run: the same 12 months computed straight from the raw tables
   (stats.compute_month for each month), which is what every GET would cost without the
   roll-up; and the ratio warm dashboard / baseline.
