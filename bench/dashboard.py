@@ -378,7 +378,7 @@ def measure(backend, app, args, generated):
     with app.app_context():
         totals = stats.Figures()
         for row in db.session.scalars(select(MonthlyStat)):
-            totals.add(row)
+            totals.add(stats.Figures.of(row))
         rollup_rows = db.session.scalar(select(func.count()).select_from(MonthlyStat))
         db.session.remove()
     expected = {"page_views": args.views, "whatsapp_clicks": args.clicks,

@@ -14,9 +14,9 @@ def current_locale():
     return str(get_locale() or "id")
 
 
-def rupiah(value):
-    """Whole rupiah as Rp15.000; None or 0 is "Gratis"."""
-    if not value:
+def rupiah(value, free=True):
+    """Whole rupiah as Rp15.000. A price of None or 0 is "Gratis"; a sum (free=False), Rp0."""
+    if not value and free:
         return _("Gratis")
     return "Rp" + number(value)
 

@@ -81,3 +81,7 @@ def kelurahan_by_slug(slug):
 
 def kelurahan_by_code(code):
     return db.session.scalar(select(Kelurahan).where(Kelurahan.code == code))
+
+
+def kecamatan_by_code(code):
+    return db.session.scalar(select(Kecamatan).where(Kecamatan.code == code))

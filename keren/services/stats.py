@@ -13,7 +13,6 @@ cost nothing. `flask stats rollup` recomputes on demand.
 import functools
 import logging
 import re
-import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta, timezone
@@ -121,9 +120,6 @@ def current_month(now=None):
 
 # --- the roll-up ----------------------------------------------------------------------------
 
-FIGURES = ("kampung_views", "offering_views", "whatsapp_clicks", "booking_requests",
-           "bookings_confirmed", "bookings_declined", "bookings_expired", "bookings_cancelled",
-           "visits_completed", "no_shows", "visitors", "spending_idr")
 
 
 def response_minutes(booking_created_at, answered_at):
@@ -320,28 +316,14 @@ class Figures:
     spending_idr: int = 0
     histogram: Counter = field(default_factory=Counter, repr=False)
 
-    def add(self, row):
-        for name in FIGURES:
-            setattr(self, name, getattr(self, name) + getattr(row, name))
-        for minutes, n in (row.response_minutes or {}).items():
-            self.histogram[int(minutes)] += n
-
     @classmethod
     def of(cls, row):
-        """The figures of one MonthlyStat row."""
-        figures = cls(**{name: getattr(row, name) for name in FIGURES})
-        stored = row.response_minutes or {}
-        histogram = {int(minutes): n for minutes, n in stored.items()}
-        if len(histogram) == len(stored):
-            figures.histogram.update(histogram)   # into an empty Counter: one dict update
-        else:                                     # keys such as "5" and "05": add them up
-            for minutes, n in stored.items():
-                figures.histogram[int(minutes)] += n
-        return figures
+        """The figures of one MonthlyStat row, its histogram's JSON keys read once."""
+        return cls(**{name: getattr(row, name) for name in FIGURES},
+                   histogram=Counter({int(m): n for m, n in (row.response_minutes or {}).items()}))
 
-    def merge(self, other):
-        """Add another Figures: a row read once (`of`) can then be added to several sums
-        without converting its histogram's JSON keys again."""
+    def add(self, other):
+        """Add another Figures (one row's, through `of`, may go into several sums)."""
         for name in FIGURES:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.histogram.update(other.histogram)
@@ -380,6 +362,10 @@ def histogram_median(histogram):
         if not wanted:
             break
     return values[0] if n % 2 else (values[0] + values[1]) / 2
+
+
+# The summed figures, in the order of the scorecard's columns.
+FIGURES = tuple(f.name for f in fields(Figures) if f.name != "histogram")
 
 
 @dataclass
@@ -491,11 +477,11 @@ def scorecard(scope, months, *, now=None, later=None):
     # minutes per row) are merged about twice per row instead of converted three times.
     for row in rows:
         figures = Figures.of(row)
-        by_month[row.month].merge(figures)
-        by_kelurahan[row.kelurahan_id].merge(figures)
+        by_month[row.month].add(figures)
+        by_kelurahan[row.kelurahan_id].add(figures)
         cells[(row.month, row.kelurahan_id)] = row
     for figures in by_kelurahan.values():
-        totals.merge(figures)
+        totals.add(figures)
     active, kampung_count, offering_counts = published_counts(ids)
     top, zero = search_demand(months, scope.search_scopes(kelurahan))
     has_demo = db.session.scalar(select(func.count()).select_from(Kampung).where(

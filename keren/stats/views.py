@@ -14,7 +14,7 @@ from keren.api.records import ATTRIBUTION, LICENCE
 from keren.extensions import db
 # The module, not its name: the kampung pages import this package's counter.
 from keren.kampung import views as kampung_views
-from keren.models import Kampung, Kecamatan, Offering, Pillar
+from keren.models import Kampung, Offering, Pillar
 from keren.models.offering import PILLAR_LABELS
 from keren.models.stats import WHATSAPP
 from keren.opendata.views import attachment, csv_text
@@ -95,7 +95,7 @@ def _scope_of(code):
         return stats.Scope()
     if (kelurahan := places.kelurahan_by_code(code)) is not None:
         return stats.Scope(kecamatan=kelurahan.kecamatan, kelurahan=kelurahan)
-    kecamatan = db.session.scalar(db.select(Kecamatan).where(Kecamatan.code == code))
+    kecamatan = places.kecamatan_by_code(code)
     return stats.Scope(kecamatan=kecamatan) if kecamatan is not None else None
 
 
