@@ -7,7 +7,9 @@ import io
 import pytest
 from playwright.sync_api import expect
 
+from keren.extensions import db
 from keren.models import Role
+from keren.services import stats
 from tests.browser.axe import assert_accessible
 from tests.browser.test_kampung_journey import log_in
 from tests.stats_scenario import MONTHS, build, expected
@@ -51,3 +53,23 @@ def test_city_admin_reads_the_dashboard_changes_the_period_and_downloads_the_csv
     assert [(r["bulan"], r["kelurahan"]) for r in rows] == [("2026-09", "Tinalan"),
                                                             ("2026-10", "Tinalan")]
     assert sum(int(r["booking_requests"]) for r in rows) == want["booking_requests"]
+
+
+def test_a_resident_reads_their_kampungs_figures(page, live_server, make_user, make_kampung):
+    owner = make_user(email="pemilik@contoh.id")
+    kampung = make_kampung(owner=owner, name="Kampung Statistik Warga")
+    # Two views and a WhatsApp click by phones (this headless browser is not counted).
+    stats.count_event(kampung.id)
+    stats.count_event(kampung.id)
+    stats.count_event(kampung.id, event="whatsapp")
+    db.session.commit()
+
+    log_in(page, live_server, "pemilik@contoh.id")
+    page.get_by_role("navigation", name="Menu utama").get_by_role("link", name="Kampung saya").click()
+    page.get_by_role("link", name="Kampung Statistik Warga").first.click()
+    page.get_by_role("link", name="Statistik kampung").click()
+    expect(page.get_by_role("heading", name="Statistik Kampung Statistik Warga")).to_be_visible()
+    table = page.get_by_role("region", name="Angka per bulan")
+    row = table.get_by_role("row").filter(has=page.get_by_role("cell", name="2", exact=True))
+    expect(row.get_by_role("cell")).to_have_text(["2", "1", "0", "0", "0"])
+    assert_accessible(page, "a kampung's figures")
